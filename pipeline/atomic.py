@@ -1,0 +1,98 @@
+"""Atomic writes: a file is either the old version or the complete new one, never half-written.
+
+Every output goes to a temporary file in the same folder and is renamed into place, so an
+interrupted run (Ctrl-C, a crash, a full disk) leaves no truncated report or table behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success rename it over `target`."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_open(target: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """Open a temporary file for writing; it replaces `target` only if the block succeeds."""
+    if "b" in mode:
+        encoding = None
+    with atomic_path(target) as tmp, open(tmp, mode, encoding=encoding) as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_text(target: str | Path, text: str) -> Path:
+    with atomic_open(target, "w") as fh:
+        fh.write(text)
+    return Path(target)
+
+
+def write_bytes(target: str | Path, data: bytes) -> Path:
+    with atomic_open(target, "wb") as fh:
+        fh.write(data)
+    return Path(target)
+
+
+def write_json(target: str | Path, obj: Any) -> Path:
+    """Write JSON with sorted keys and a trailing newline, so DVC and git diffs are stable."""
+    return write_text(target, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_parquet(target: str | Path, frame: pd.DataFrame) -> Path:
+    with atomic_path(target) as tmp:
+        frame.to_parquet(tmp, index=False)
+    return Path(target)
+
+
+def write_csv(target: str | Path, frame: pd.DataFrame) -> Path:
+    """Write CSV safely for spreadsheets: text that starts like a formula is neutralised.
+
+    A partner could type `=HYPERLINK(...)` in a comment; Excel would run it. Prefixing such
+    cells with a single quote is the OWASP-recommended defence against CSV injection.
+    """
+    safe = frame.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(neutralise_formula)
+    with atomic_open(target, "w") as fh:
+        safe.to_csv(fh, index=False, lineterminator="\n")
+    return Path(target)
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Prefix a text cell that a spreadsheet would treat as a formula with a single quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        # Plain negative numbers stay numbers.
+        try:
+            float(value)
+            return value
+        except ValueError:
+            return "'" + value
+    return value

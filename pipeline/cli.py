@@ -1,0 +1,192 @@
+"""`svf`: the command line of the review pipeline (typer + rich).
+
+The same stage functions run from here and from `dvc.yaml` (whose stages call this CLI), so
+there is one code path. A user's mistake (missing folder, bad framework, unknown partner) ends
+with one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import UserError
+from pipeline.paths import CyclePaths
+
+app = typer.Typer(
+    name="svf",
+    help="Social value review pipeline: validate returns, compute outcomes, render health checks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+CycleOpt = Annotated[str | None, typer.Option("--cycle", "-c", help="Review cycle id (folder under data/raw); default: params.yaml")]
+WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Project root holding data/ and reports/")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def resolve_cycle(cycle: str | None, workspace: Path) -> CyclePaths:
+    from pipeline.params import load_params
+
+    params = load_params(workspace / "params.yaml")
+    return CyclePaths.of(cycle or str(params["cycle"]), workspace)
+
+
+@app.command()
+def framework(
+    path: Annotated[Path, typer.Option("--framework", "-f", help="Framework file")] = Path("data/reference/framework.yaml"),
+) -> None:
+    """Print the framework: themes, outcomes and measures with unit, direction and roll-up."""
+    from pipeline.framework import load_framework
+
+    fw = load_framework(path)
+    for theme in fw.themes:
+        table = Table(title=f"{theme.label}: {theme.ambition}", title_justify="left", show_lines=False)
+        table.add_column("Id", no_wrap=True)
+        table.add_column("Measure (seed wording)")
+        table.add_column("Unit")
+        table.add_column("Better")
+        table.add_column("Roll-up")
+        table.add_column("Proxy GBP/unit", justify="right")
+        for m in theme.measures:
+            proxy = f"{m.proxy.gbp_per_unit:g}" if m.proxy else ""
+            level = " (council)" if m.level == "council" else ""
+            table.add_row(m.id, m.text + level, m.unit, m.direction, m.rollup, proxy)
+        out.print(table)
+        out.print("Outcomes: " + "; ".join(theme.outcomes), highlight=False)
+        out.print()
+    out.print(f"{len(fw.themes)} themes, {len(fw.measures)} measures ({fw.source_path})")
+
+
+@app.command()
+def sample(
+    partners: Annotated[int, typer.Option(min=1, help="Number of partners")] = 12,
+    years: Annotated[int, typer.Option(min=1, max=20, help="Financial years of returns")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files")] = 2025,
+    messy: Annotated[bool, typer.Option("--messy/--clean", help="Add the faults real returns have")] = False,
+    end_period: Annotated[str, typer.Option(help="Last financial year, YYYY/YY")] = "2025/26",
+    cycle: Annotated[str, typer.Option("--cycle", "-c", help="Write into data/raw/<cycle>")] = "sample",
+    workspace: WorkspaceOpt = Path("."),
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write (overrides --cycle)")] = None,
+) -> None:
+    """Write a synthetic, realistic cycle of returns, registers and spend for a borough like Thurrock."""
+    from pipeline.sample import generate_sample
+
+    target = out_dir or CyclePaths.of(cycle, workspace).raw
+    manifest = generate_sample(target, partners=partners, years=years, seed=seed,
+                               end_period=end_period, messy=messy)
+    console.print(f"[green]wrote[/] sample cycle to {target} ({manifest.summary()})", highlight=False)
+
+
+@app.command()
+def validate(
+    cycle: CycleOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if anything was quarantined")] = False,
+) -> None:
+    """Validate the cycle's returns and registers: clean tables, quarantine, Data Docs."""
+    from pipeline.validate import run_validate_stage
+
+    paths = resolve_cycle(cycle, workspace)
+    paths.require_raw()
+    raise typer.Exit(run_validate_stage(paths, strict=strict, console=console))
+
+
+@app.command()
+def compute(
+    cycle: CycleOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    proxies: Annotated[Path | None, typer.Option(help="Proxy values file (e.g. a licensed set) over the defaults")] = None,
+) -> None:
+    """Compute year-on-year outcome measures, status, gaps and social value from the clean tables."""
+    from pipeline.compute import run_compute_stage
+
+    paths = resolve_cycle(cycle, workspace)
+    raise typer.Exit(run_compute_stage(paths, proxies=proxies, console=console))
+
+
+@app.command()
+def report(
+    cycle: CycleOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    partners: Annotated[str, typer.Option(help="all, none, or comma-separated partner ids")] = "all",
+    renderer: Annotated[str, typer.Option(help="auto | quarto | builtin")] = "auto",
+    formats: Annotated[str, typer.Option(help="Comma-separated: html,pdf")] = "html,pdf",
+    jobs: Annotated[int, typer.Option(min=1, help="Worker processes")] = 2,
+) -> None:
+    """Render health-check reports (council and partners) in HTML and PDF, and the index page."""
+    from pipeline.report import run_report_stage
+
+    if renderer not in {"auto", "quarto", "builtin"}:
+        raise fail(f"unknown renderer {renderer!r}: use auto, quarto or builtin")
+    fmts = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    bad = [f for f in fmts if f not in {"html", "pdf"}]
+    if bad or not fmts:
+        raise fail(f"unknown format {', '.join(bad) or formats!r}: use html, pdf or html,pdf")
+    paths = resolve_cycle(cycle, workspace)
+    raise typer.Exit(run_report_stage(paths, partners=partners, renderer=renderer,
+                                      formats=fmts, jobs=jobs, console=console))
+
+
+@app.command()
+def run(
+    cycle: CycleOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    strict: Annotated[bool, typer.Option("--strict", help="Stop after validation if anything was quarantined")] = False,
+    renderer: Annotated[str, typer.Option(help="auto | quarto | builtin")] = "auto",
+    formats: Annotated[str, typer.Option(help="Comma-separated: html,pdf")] = "html,pdf",
+) -> None:
+    """Run every stage for the cycle: validate, compute, report."""
+    from pipeline.compute import run_compute_stage
+    from pipeline.report import run_report_stage
+    from pipeline.validate import run_validate_stage
+
+    paths = resolve_cycle(cycle, workspace)
+    paths.require_raw()
+    code = run_validate_stage(paths, strict=strict, console=console)
+    if code:
+        raise typer.Exit(code)
+    code = run_compute_stage(paths, proxies=None, console=console)
+    if code:
+        raise typer.Exit(code)
+    fmts = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    code = run_report_stage(paths, partners="all", renderer=renderer, formats=fmts, jobs=2,
+                            console=console)
+    if code == 0:
+        console.print(f"[bold green]done[/]: open {paths.index_html}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _register_cycle_commands() -> None:
+    try:
+        from pipeline.cycle import cycle_app
+    except ImportError:  # the cycle commands arrive with the DVC issue
+        return
+    app.add_typer(cycle_app, name="cycle", help="Open, close, list, compare and reproduce review cycles (DVC).")
+
+
+_register_cycle_commands()
+
+
+def main() -> None:
+    """Entry point that turns user errors into one line and exit status 2."""
+    try:
+        app(standalone_mode=True)
+    except UserError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/]: no partial outputs were left behind")
+        sys.exit(130)

@@ -1,0 +1,49 @@
+"""Read `params.yaml` (the cycle id and tunable thresholds), filling in defaults."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.errors import UserError
+
+DEFAULTS: dict[str, Any] = {
+    "cycle": "sample",
+    "validate": {"strict": False},
+    "status": {"on_track": 0.95, "at_risk": 0.80, "flat_tolerance_pct": 2.0},
+    "compute": {"proxies": None,
+                "local_postcode_districts": "data/reference/local_postcode_districts.csv"},
+    "report": {"renderer": "auto", "formats": ["html", "pdf"], "partners": "all"},
+    "sample": {"partners": 12, "years": 3, "seed": 2025, "end_period": "2025/26", "messy": True},
+}
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+    """Parameters from `path` over the defaults; a missing file gives the defaults."""
+    p = Path(path)
+    if not p.exists():
+        return copy.deepcopy(DEFAULTS)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise UserError(f"{p}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{p}: expected a mapping of parameters")
+    params = _merge(DEFAULTS, data)
+    status = params["status"]
+    if not 0 <= float(status["at_risk"]) <= float(status["on_track"]):
+        raise UserError(f"{p}: status thresholds must satisfy 0 <= at_risk <= on_track")
+    return params
