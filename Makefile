@@ -41,6 +41,7 @@ format: setup
 	$(BIN)/ruff check --fix pipeline tests benchmarks
 
 bench: setup
+	$(BIN)/python benchmarks/sample.py
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/outcomes.py
 	$(BIN)/python benchmarks/reports.py --partners 50

@@ -13,9 +13,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.errors import UserError
+
+try:  # typer 0.2x vendors its own click; older versions use click itself
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import exceptions as click_errors
 from pipeline.paths import CyclePaths
 
 app = typer.Typer(
@@ -94,13 +100,25 @@ def sample(
 def validate(
     cycle: CycleOpt = None,
     workspace: WorkspaceOpt = Path("."),
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if anything was quarantined")] = False,
+    strict: Annotated[bool | None, typer.Option("--strict/--no-strict", help="Exit 1 if anything was quarantined (default: params.yaml validate.strict)")] = None,
+    write_suites: Annotated[bool, typer.Option("--write-suites", help="Write expectations/*.json from the contract and framework.yaml, then stop")] = False,
 ) -> None:
     """Validate the cycle's returns and registers: clean tables, quarantine, Data Docs."""
     from pipeline.validate import run_validate_stage
 
     paths = resolve_cycle(cycle, workspace)
+    if write_suites:
+        from pipeline.expectations import write_suites as write_suite_files
+        from pipeline.framework import load_framework
+
+        for path in write_suite_files(paths.expectations, load_framework(paths.framework)):
+            console.print(f"[green]wrote[/] {path}", highlight=False)
+        return
     paths.require_raw()
+    if strict is None:  # dvc.yaml tracks params.yaml validate.*, so the stage reads it from there
+        from pipeline.params import load_params
+
+        strict = bool(load_params(paths.params)["validate"].get("strict", False))
     raise typer.Exit(run_validate_stage(paths, strict=strict, console=console))
 
 
@@ -121,13 +139,22 @@ def compute(
 def report(
     cycle: CycleOpt = None,
     workspace: WorkspaceOpt = Path("."),
-    partners: Annotated[str, typer.Option(help="all, none, or comma-separated partner ids")] = "all",
-    renderer: Annotated[str, typer.Option(help="auto | quarto | builtin")] = "auto",
-    formats: Annotated[str, typer.Option(help="Comma-separated: html,pdf")] = "html,pdf",
+    partners: Annotated[str | None, typer.Option(help="all, none, or comma-separated partner ids (default: params.yaml report.partners)")] = None,
+    renderer: Annotated[str | None, typer.Option(help="auto | quarto | builtin (default: params.yaml report.renderer)")] = None,
+    formats: Annotated[str | None, typer.Option(help="Comma-separated: html,pdf (default: params.yaml report.formats)")] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes")] = 2,
 ) -> None:
     """Render health-check reports (council and partners) in HTML and PDF, and the index page."""
+    from pipeline.params import load_params
     from pipeline.report import run_report_stage
+
+    # Options not given come from params.yaml, which dvc.yaml tracks for this stage.
+    opts = load_params(workspace / "params.yaml")["report"]
+    partners = partners or str(opts.get("partners") or "all")
+    renderer = renderer or str(opts.get("renderer") or "auto")
+    if formats is None:
+        chosen = opts.get("formats") or ["html", "pdf"]
+        formats = ",".join(map(str, chosen)) if isinstance(chosen, list) else str(chosen)
 
     if renderer not in {"auto", "quarto", "builtin"}:
         raise fail(f"unknown renderer {renderer!r}: use auto, quarto or builtin")
@@ -180,13 +207,36 @@ def _register_cycle_commands() -> None:
 _register_cycle_commands()
 
 
-def main() -> None:
-    """Entry point that turns user errors into one line and exit status 2."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point that turns user errors into one line and exit status 2.
+
+    Typer runs in non-standalone mode so that bad usage (an unknown option, a value out of range)
+    is reported here as one line too, instead of click's multi-line usage box.
+    """
     try:
-        app(standalone_mode=True)
-    except UserError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        code = app(args=argv, prog_name="svf", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        exc.show()  # plain `svf`: the help, as before
         sys.exit(2)
-    except KeyboardInterrupt:
+    except click_errors.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "svf"
+        message = " ".join(exc.format_message().split())
+        console.print(
+            f"[bold red]error:[/] {escape(message)} (see `{where} --help`)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(2)
+    except click_errors.ClickException as exc:
+        console.print(
+            f"[bold red]error:[/] {escape(exc.format_message())}", highlight=False, soft_wrap=True
+        )
+        sys.exit(exc.exit_code)
+    except UserError as exc:
+        # Escaped: a file name or a partner's text in the message is not rich markup.
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except (KeyboardInterrupt, click_errors.Abort, typer.Abort):
         console.print("[yellow]interrupted[/]: no partial outputs were left behind")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

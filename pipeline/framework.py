@@ -136,6 +136,14 @@ class Framework:
         return Framework(self.name, self.council, themes, merged, self.source_path)
 
 
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML syntax error in one line, with where it is: `line 3, column 11: expected ','`."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return where + " ".join(str(problem).split())
+
+
 def _fail(where: str, problem: str) -> FrameworkError:
     return FrameworkError(f"{where}: {problem}")
 
@@ -209,11 +217,13 @@ def parse_framework(data: Any, where: str = "framework") -> Framework:
                 raise _fail(mw, "id must look like CS<n>-<nn>, for example CS2-06")
             if match.group(1) != code:
                 raise _fail(mw, f"unknown theme: id belongs to {match.group(1)}, listed under {code}")
+            # Duplicates first: a repeated id is also out of order, but "duplicate" is the
+            # problem the council has to fix.
+            if mid in seen_ids:
+                raise _fail(mw, f"duplicate id (measure #{j} repeats an earlier {mid})")
+            seen_ids.add(mid)
             if int(match.group(2)) != j:
                 raise _fail(mw, f"out of order: position {j} in the list must have id {code}-{j:02d}")
-            if mid in seen_ids:
-                raise _fail(mw, "duplicate id")
-            seen_ids.add(mid)
             unit = rm.get("unit")
             if unit is None:
                 raise _fail(mw, "missing unit")
@@ -262,7 +272,7 @@ def load_framework(path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise FrameworkError(f"{p}: not valid YAML ({exc})") from None
+        raise FrameworkError(f"{p}: not valid YAML ({yaml_problem(exc)})") from None
     fw = parse_framework(data, where=str(p))
     return Framework(fw.name, fw.council, fw.themes, fw.proxies, str(p))
 
@@ -279,7 +289,7 @@ def load_proxies(path: str | Path) -> dict[str, Proxy]:
     except FileNotFoundError:
         raise FrameworkError(f"{p}: proxy values file not found") from None
     except yaml.YAMLError as exc:
-        raise FrameworkError(f"{p}: not valid YAML ({exc})") from None
+        raise FrameworkError(f"{p}: not valid YAML ({yaml_problem(exc)})") from None
     if isinstance(data, Mapping) and "proxies" in data:
         data = data["proxies"]
     return _parse_proxies(data, str(p))

@@ -39,7 +39,9 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise UserError(f"{p}: not valid YAML ({exc})") from None
+        from pipeline.framework import yaml_problem
+
+        raise UserError(f"{p}: not valid YAML ({yaml_problem(exc)})") from None
     if not isinstance(data, dict):
         raise UserError(f"{p}: expected a mapping of parameters")
     params = _merge(DEFAULTS, data)

@@ -59,7 +59,9 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, float):
         if value != value:  # NaN
             return None
-        return str(int(value)) if value.is_integer() else repr(value)
+        # 15 significant digits is what Excel shows, so a computed 27.500000000000004 reads as
+        # the 27.5 the partner saw, not as binary rounding noise.
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
     if isinstance(value, dt.date):

@@ -1,9 +1,227 @@
-"""The report stage (being built: see the issue for this stage)."""
+"""The report stage: a health check for the council and every partner, in HTML and PDF.
+
+One notebook, `notebooks/03_health_check.ipynb`, is executed once per audience and rendered from
+its stored outputs. For speed at scale (hundreds of partners) the stage does not start a kernel,
+re-import the pipeline and spawn a render process per partner: a pool of `jobs` worker processes
+each imports the pipeline once, then for every audience it is handed
+
+1. executes the notebook's cells in a fresh namespace (`pipeline.notebook_inprocess`), so no
+   state passes between audiences, and keeps the executed notebook under
+   `reports/<cycle>/notebooks/` for audit;
+2. renders HTML (Jinja2) and PDF (Typst) in-process (`pipeline.render_builtin`), or calls the
+   Quarto CLI (`pipeline.render_quarto`) when that renderer is chosen.
+
+A partner's view is filtered to that partner in `pipeline.report_data` before any cell sees it.
+Every file is written atomically. `reports/<cycle>/index.html` links every report at the end.
+"""
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from pipeline.atomic import write_bytes, write_text
 from pipeline.errors import UserError
+from pipeline.paths import CyclePaths
+from pipeline.report_data import COUNCIL, load_cycle
+
+NOTEBOOK = "03_health_check.ipynb"
+RENDERERS = ("auto", "quarto", "builtin")
+FORMATS = ("html", "pdf")
 
 
-def run_report_stage(paths, **kwargs) -> int:  # noqa: ANN001
-    raise UserError("the report stage is not built yet")
+@dataclass
+class Rendered:
+    """What one audience's render produced (sent back from a worker)."""
+
+    audience: str
+    files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str | None = None
+
+
+def choose_renderer(renderer: str) -> str:
+    """`auto` takes Quarto when it is on PATH, else the built-in renderer."""
+    from pipeline.render_quarto import quarto_available
+
+    if renderer not in RENDERERS:
+        raise UserError(f"unknown renderer {renderer!r}: use auto, quarto or builtin")
+    if renderer == "auto":
+        return "quarto" if quarto_available() else "builtin"
+    if renderer == "quarto" and not quarto_available():
+        raise UserError("renderer 'quarto' asked for, but `quarto` is not on PATH: install it "
+                        "(conda-forge quarto or pip install quarto-cli) or use --renderer builtin")
+    return renderer
+
+
+def select_audiences(partners: str, known: Sequence[str]) -> list[str]:
+    """`council` first, then the partners asked for: `all`, `none` or comma-separated ids."""
+    spec = (partners or "all").strip()
+    if spec.lower() == "all":
+        chosen = list(known)
+    elif spec.lower() == "none":
+        chosen = []
+    else:
+        chosen = [p.strip() for p in spec.split(",") if p.strip()]
+        unknown = [p for p in chosen if p not in set(known)]
+        if unknown:
+            raise UserError(f"unknown partner {', '.join(unknown)}: not in partners.parquet "
+                            f"(known: {', '.join(known[:10])}{' ...' if len(known) > 10 else ''})")
+        chosen = list(dict.fromkeys(chosen))
+    return [COUNCIL, *chosen]
+
+
+def output_paths(paths: CyclePaths, audience: str, formats: Iterable[str]) -> dict[str, Path]:
+    folder = paths.council_report_dir if audience == COUNCIL else paths.partner_report_dir(audience)
+    return {fmt: folder / f"health-check.{fmt}" for fmt in formats}
+
+
+def executed_path(paths: CyclePaths, audience: str) -> Path:
+    return paths.executed / f"03_health_check.{audience}.ipynb"
+
+
+def render_audience(
+    paths: CyclePaths, audience: str, renderer: str, formats: Sequence[str]
+) -> Rendered:
+    """Execute the notebook for one audience and render it; never raises (errors are returned)."""
+    from pipeline import notebook_inprocess
+
+    start = time.perf_counter()
+    nb_out = executed_path(paths, audience)
+    params = {"cycle": paths.cycle, "workspace": str(paths.workspace), "audience": audience}
+    try:
+        try:
+            nb = notebook_inprocess.execute(paths.notebooks / NOTEBOOK, params)
+        except notebook_inprocess.CellFailed as exc:
+            failed = getattr(exc, "notebook", None)
+            if failed is not None:
+                write_text(nb_out.with_name(nb_out.stem + ".failed.ipynb"), nbformat.writes(failed))
+            raise
+        write_text(nb_out, nbformat.writes(nb))
+        targets = output_paths(paths, audience, formats)
+        if renderer == "quarto":
+            from pipeline import render_builtin, render_quarto
+
+            doc = render_builtin.document_from_notebook(nb)
+            written = render_quarto.render(nb_out, targets, title=doc.title, subtitle=doc.subtitle)
+        else:
+            from pipeline import render_builtin
+
+            doc = render_builtin.document_from_notebook(nb)
+            written = []
+            if "html" in targets:
+                written.append(write_text(targets["html"], render_builtin.to_html(doc)))
+            if "pdf" in targets:
+                written.append(write_bytes(targets["pdf"], render_builtin.to_pdf(doc)))
+        return Rendered(audience, [str(p) for p in written], time.perf_counter() - start)
+    except UserError as exc:
+        return Rendered(audience, [], time.perf_counter() - start, str(exc))
+    except Exception as exc:  # a bug in one audience's report must not stop the others
+        return Rendered(audience, [], time.perf_counter() - start,
+                        f"{audience}: {type(exc).__name__}: {exc}")
+
+
+def _warm_up() -> None:
+    """Import what every render needs once per worker, before the first audience arrives."""
+    import matplotlib  # noqa: F401
+    import typst  # noqa: F401
+
+    from pipeline import charts, health_check, render_builtin  # noqa: F401
+
+
+def render_all(
+    paths: CyclePaths,
+    audiences: Sequence[str],
+    *,
+    renderer: str,
+    formats: Sequence[str],
+    jobs: int = 2,
+    on_done: Any = None,
+) -> list[Rendered]:
+    """Render every audience with `jobs` worker processes (in this process when `jobs` is 1)."""
+    results: list[Rendered] = []
+    jobs = max(1, min(jobs, len(audiences)))
+    if jobs == 1:
+        for audience in audiences:
+            r = render_audience(paths, audience, renderer, formats)
+            results.append(r)
+            if on_done:
+                on_done(r)
+        return results
+    # Fork where available: workers inherit the imported pipeline instead of importing it again.
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    _warm_up()
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method),
+                             initializer=_warm_up) as pool:
+        futures: dict[Future[Rendered], str] = {
+            pool.submit(render_audience, paths, a, renderer, list(formats)): a for a in audiences
+        }
+        for fut in as_completed(futures):
+            r = fut.result()
+            results.append(r)
+            if on_done:
+                on_done(r)
+    order = {a: i for i, a in enumerate(audiences)}
+    return sorted(results, key=lambda r: order[r.audience])
+
+
+def run_report_stage(
+    paths: CyclePaths,
+    *,
+    partners: str = "all",
+    renderer: str = "auto",
+    formats: list[str] | None = None,
+    jobs: int = 2,
+    console: Any = None,
+) -> int:
+    """Render the cycle's reports and the index page; 0 when every report was written."""
+    from pipeline.progress import NullReporter, RichReporter
+    from pipeline.report_index import write_index
+
+    formats = [f for f in (formats or list(FORMATS))]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise UserError(f"unknown format {', '.join(bad) or '(none)'}: use html, pdf or html,pdf")
+    engine = choose_renderer(renderer)
+    if not (paths.notebooks / NOTEBOOK).exists():
+        raise UserError(f"notebook not found: {paths.notebooks / NOTEBOOK}")
+    data = load_cycle(paths)
+    audiences = select_audiences(partners, data.partner_ids)
+    reporter = RichReporter(console) if console is not None else NullReporter()
+    reporter.start(len(audiences), f"report ({engine}, {jobs} worker{'s' if jobs > 1 else ''})")
+    start = time.perf_counter()
+
+    def done(r: Rendered) -> None:
+        reporter.advance(1, r.audience)
+
+    # Workers fork from here: keep the progress bar's thread from running across the fork.
+    results = render_all(paths, audiences, renderer=engine, formats=formats, jobs=jobs,
+                         on_done=done)
+    reporter.finish()
+    index = write_index(paths, data, results, formats)
+    failed = [r for r in results if r.error]
+    elapsed = time.perf_counter() - start
+    if console is not None:
+        ok = len(results) - len(failed)
+        console.print(f"[green]reports[/]: {ok} of {len(results)} audiences rendered "
+                      f"({', '.join(formats)}) in {elapsed:.1f} s; index {index}",
+                      highlight=False)
+        for r in failed:
+            console.print(f"[bold red]error:[/] {r.error}", highlight=False, soft_wrap=True)
+    return 1 if failed else 0
+
+
+def cpu_jobs() -> int:
+    """A sensible default number of workers: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)

@@ -1,9 +1,506 @@
-"""The validate stage (being built: see the issue for this stage)."""
+"""The validate stage: raw returns and registers in, clean tables, quarantine and Data Docs out.
+
+`validate_cycle` does the work (and is what tests call); `run_validate_stage` is the CLI's entry
+point, which runs `notebooks/01_validate.ipynb` with papermill so the executed notebook is kept
+as the narrative of the run. Rules and decisions are described in `docs/validation.md`.
+
+Order: the partners register first (contracts and returns are checked against it), then
+suppliers, contracts, spend and finally returns. Each kind is checked with one GX validation for
+its row rules and one for its unique keys, over all files of that kind at once.
+"""
 
 from __future__ import annotations
 
-from pipeline.errors import UserError
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline import data_docs, feedback
+from pipeline.atomic import write_json, write_parquet
+from pipeline.clean_tables import empty_table, typed_table
+from pipeline.contract import SOURCE_FILE, SOURCE_ROW, Kind, kind_of_file, spec
+from pipeline.errors import ContractError, UserError
+from pipeline.expectations import (
+    EXTRA_CELLS,
+    derive_columns,
+    detail_column,
+    load_suites,
+    suite_parameters,
+)
+from pipeline.framework import Framework, load_framework
+from pipeline.gx_engine import ExpectationStat, GXRunner
+from pipeline.paths import CyclePaths
+from pipeline.progress import NullReporter, Reporter
+from pipeline.quarantine import (
+    BLANK,
+    DUPLICATE,
+    FILE_COLUMNS,
+    FILE_READABLE,
+    HEADER,
+    Rejection,
+    exact_duplicates,
+    file_record,
+    record_json,
+    rejections_frame,
+    structural_faults,
+    structural_reason,
+    supersede,
+)
+from pipeline.readers import frame_from_rows, input_files, read_rows
+
+#: The order kinds are checked in: each may be checked against the clean kinds before it.
+ORDER: tuple[Kind, ...] = ("partners", "suppliers", "contracts", "spend", "returns")
+REQUIRED_REGISTERS: tuple[Kind, ...] = ("partners", "contracts")
 
 
-def run_validate_stage(paths, **kwargs) -> int:  # noqa: ANN001
-    raise UserError("the validate stage is not built yet")
+@dataclass
+class FileCount:
+    """One input file's reconciliation line in validation.json."""
+
+    file: str
+    kind: str
+    rows: int = 0
+    clean: int = 0
+    quarantined: int = 0
+    superseded: int = 0
+    file_error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ValidationResult:
+    """Everything the stage decided, before it is written."""
+
+    cycle: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    superseded: pd.DataFrame | None = None
+    rejections: list[Rejection] = field(default_factory=list)
+    files: list[FileCount] = field(default_factory=list)
+    stats: list[ExpectationStat] = field(default_factory=list)
+    partners: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        """quarantine.parquet: by kind (registers first), file and row; file faults first."""
+        frame = rejections_frame(self.rejections)
+        frame["_order"] = frame["kind"].map({k: i for i, k in enumerate(ORDER)})
+        frame = frame.sort_values(["_order", "source_file", "source_row"], na_position="first",
+                                  kind="stable")
+        return frame.drop(columns="_order").reset_index(drop=True)
+
+    def totals(self) -> dict[str, int]:
+        return {k: sum(getattr(f, k) for f in self.files)
+                for k in ("rows", "clean", "quarantined", "superseded")}
+
+    def summary(self) -> dict[str, Any]:
+        """The content of validation.json (docs/interfaces.md)."""
+        totals = self.totals()
+        reconciles = all(f.rows == f.clean + f.quarantined + f.superseded for f in self.files)
+        return {
+            "cycle": self.cycle,
+            "generated_at": dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds"),
+            "files": [f.as_dict() for f in self.files],
+            "totals": totals,
+            "reconciles": reconciles and totals["rows"] == (
+                totals["clean"] + totals["quarantined"] + totals["superseded"]
+            ),
+            "pass_rate": 1.0 if not totals["rows"] else round(
+                (totals["clean"] + totals["superseded"]) / totals["rows"], 6
+            ),
+            "expectations": [
+                {"kind": s.kind, "expectation": s.expectation, "column": s.column,
+                 "evaluated": s.evaluated, "failed": s.failed, "pass_rate": s.pass_rate}
+                for s in self.stats
+            ],
+            "partners": self.partners,
+        }
+
+
+class _Defaults(dict):
+    """Template fields a row does not have render as empty, never as an error."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _sentence(template: str, raw: pd.Series, value: object, detail: object) -> str:
+    fields = _Defaults({k: ("" if v is None else v) for k, v in raw.items()})
+    fields["value"] = "" if value is None else value
+    fields["detail"] = "" if detail is None else detail
+    return template.format_map(fields)
+
+
+def file_partner(file: str, known: set[str]) -> str | None:
+    """The partner a returns file belongs to, from its name (`P001.csv`, `P001 returns.xlsx`)."""
+    stem = Path(file).name.split(".", 1)[0]
+    lower = {k.lower(): k for k in known}
+    for token in [stem, *re.split(r"[\s_\-.]+", stem)]:
+        if token.lower() in lower:
+            return lower[token.lower()]
+    return None
+
+
+def _count_data_rows(path: Path, name: str) -> int:
+    """Data rows of a file whose content can be read (used when its header is unusable)."""
+    try:
+        rows = read_rows(path, name)
+    except ContractError:
+        return 0
+    first = next((i for i, r in enumerate(rows) if any(c is not None for c in r)), None)
+    return 0 if first is None else len(rows) - first - 1
+
+
+class _KindCheck:
+    """Checks all rows of one kind: structure, GX row rules, duplicates, keys."""
+
+    def __init__(self, kind: Kind, suite: dict[str, Any], runner: GXRunner, framework: Framework,
+                 params: dict[str, Any], result: ValidationResult, counts: dict[str, FileCount],
+                 row_partner: pd.Series | None) -> None:
+        self.kind, self.suite, self.runner, self.framework = kind, suite, runner, framework
+        self.params, self.result, self.counts = params, result, counts
+        self.row_partner = row_partner
+
+    def _partner(self, idx: Any) -> str | None:
+        if self.row_partner is None:
+            return None
+        value = self.row_partner.get(idx)
+        return None if value is None or pd.isna(value) else str(value)
+
+    def _stat(self, expectation: str, column: str, evaluated: int, failed: int) -> None:
+        self.result.stats.append(ExpectationStat(self.kind, expectation, column, evaluated, failed))
+
+    def _reject(self, raw: pd.DataFrame, failures: dict[Any, list[tuple[int, str, str, str]]]
+                ) -> None:
+        """Quarantine rows: failures maps a row index to (priority, column, expectation,
+        sentence); the first by priority decides column and expectation, all are joined."""
+        for idx, items in failures.items():
+            items.sort(key=lambda t: t[0])
+            row = raw.loc[idx]
+            reasons = list(dict.fromkeys(t[3] for t in items))
+            self.result.rejections.append(Rejection(
+                self.kind, str(row[SOURCE_FILE]), int(row[SOURCE_ROW]), items[0][1], items[0][2],
+                "; ".join(reasons), self._partner(idx), record_json(row),
+            ))
+            self.counts[str(row[SOURCE_FILE])].quarantined += 1
+
+    def run(self, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        kind = self.kind
+        rows_exps = [e for e in self.suite["expectations"] if e["meta"].get("stage") != "keys"]
+        key_exps = [e for e in self.suite["expectations"] if e["meta"].get("stage") == "keys"]
+        failures: dict[Any, list[tuple[int, str, str, str]]] = {}
+
+        # 1. Structure: blank rows and repeated headers skip every other rule.
+        faults = structural_faults(kind, raw)
+        for code in (BLANK, HEADER):
+            hit = faults.index[faults == code]
+            self._stat(code, "*", len(raw), len(hit))
+            for idx in hit:
+                failures[idx] = [(-1, None, code, structural_reason(code))]
+        body = raw[faults.isna()]
+
+        # 2. Row rules, one GX validation over every file of this kind.
+        checked = derive_columns(kind, body, self.framework, self.params)
+        run = self.runner.run(kind, rows_exps, checked, self.params)
+        failed_pos: set[int] = set()
+        for i, e in enumerate(rows_exps):
+            meta = e["meta"]
+            positions = run.failures.get(i, [])
+            evaluated_col = e["kwargs"].get("column")
+            self._stat(e["type"], meta["column"], run.evaluated.get(i, 0), len(positions))
+            detail_col = detail_column(evaluated_col) if evaluated_col else None
+            for pos in positions:
+                idx = checked.index[pos]
+                failed_pos.add(pos)
+                source = body.loc[idx]
+                value = source.get(meta["column"])
+                detail = checked.at[idx, detail_col or evaluated_col] if evaluated_col else None
+                failures.setdefault(idx, []).append(
+                    (i, meta["column"], e["type"], _sentence(meta["sentence"], source, value, detail))
+                )
+        ok = checked.iloc[[p for p in range(len(checked)) if p not in failed_pos]]
+
+        # 3. Duplicates, superseded returns, then unique keys with GX.
+        table = typed_table(kind, ok)
+        dup_of = exact_duplicates(table)
+        dups = dup_of[dup_of >= 0]
+        self._stat(DUPLICATE, "*", len(table), len(dups))
+        for idx, first in dups.items():
+            failures[idx] = [(0, None, DUPLICATE,
+                              f"the row repeats row {int(table.at[first, SOURCE_ROW])} of "
+                              f"{table.at[first, SOURCE_FILE]} exactly (a duplicate; the first "
+                              "is kept)")]
+        table = table[dup_of < 0]
+        superseded = None
+        if kind == "returns":
+            by = supersede(table, spec("returns").key)
+            earlier = by[by >= 0]
+            superseded = table.loc[earlier.index].copy()
+            superseded["superseded_by_file"] = table.loc[earlier.to_numpy(), SOURCE_FILE].to_numpy()
+            superseded["superseded_by_row"] = (
+                table.loc[earlier.to_numpy(), SOURCE_ROW].to_numpy().astype("int64")
+            )
+            for f in superseded[SOURCE_FILE]:
+                self.counts[str(f)].superseded += 1
+            table = table[by < 0]
+        if key_exps:
+            keys_run = self.runner.run(f"{kind}.keys", key_exps, table, self.params)
+            conflicted: set[int] = set()
+            for i, e in enumerate(key_exps):
+                positions = keys_run.failures.get(i, [])
+                column = e["meta"]["column"]
+                self._stat(e["type"], column, keys_run.evaluated.get(i, 0), len(positions))
+                for pos in positions:
+                    idx = table.index[pos]
+                    conflicted.add(pos)
+                    source = raw.loc[idx]
+                    fields = source.copy()
+                    for col in table.columns:
+                        fields[col] = table.at[idx, col]
+                    failures.setdefault(idx, []).append(
+                        (len(rows_exps) + i, column, e["type"],
+                         _sentence(e["meta"]["sentence"], fields, source.get(column), None))
+                    )
+            table = table.iloc[[p for p in range(len(table)) if p not in conflicted]]
+        self._reject(raw, failures)
+        for f in table[SOURCE_FILE]:
+            self.counts[str(f)].clean += 1
+        return table, superseded
+
+
+def validate_cycle(
+    paths: CyclePaths,
+    *,
+    today: dt.date | None = None,
+    reporter: Reporter | None = None,
+    framework: Framework | None = None,
+) -> ValidationResult:
+    """Validate every file in `data/raw/<cycle>/`; nothing is written (see `write_outputs`)."""
+    reporter = reporter or NullReporter()
+    today = today or dt.date.today()
+    raw_dir = paths.require_raw()
+    framework = framework or load_framework(paths.framework)
+    suites = load_suites(paths.expectations)
+    files = input_files(raw_dir)
+    kinds_present = {kind_of_file(str(p.relative_to(raw_dir))) for p in files}
+    missing = [k for k in REQUIRED_REGISTERS if k not in kinds_present]
+    if missing:
+        raise UserError(
+            f"{raw_dir}: no {' or '.join(f'{k}.csv' for k in missing)}; returns cannot be "
+            "checked without the partners and contracts registers"
+        )
+    reporter.start(len(files) + len(ORDER) + 1, f"validate {paths.cycle}")
+    result = ValidationResult(paths.cycle)
+    counts: dict[str, FileCount] = {}
+    frames: dict[Kind, list[pd.DataFrame]] = {k: [] for k in ORDER}
+    file_faults: list[tuple[Kind, str, ContractError]] = []
+    for p in files:
+        name = str(p.relative_to(raw_dir))
+        kind = kind_of_file(name)
+        count = counts[name] = FileCount(name, kind)
+        try:
+            frame = frame_from_rows(read_rows(p, name), kind, name)
+        except ContractError as exc:
+            # A whole-file fault: the file is quarantined, the rest of the cycle goes on. Its
+            # data rows, when they can be counted, count as quarantined so totals reconcile.
+            count.rows = count.quarantined = _count_data_rows(p, name)
+            count.file_error = str(exc)
+            file_faults.append((kind, name, exc))
+        else:
+            count.rows = len(frame)
+            frames[kind].append(frame)
+        reporter.advance(1, name)
+    result.files = list(counts.values())
+
+    clean: dict[Kind, pd.DataFrame] = {}
+    runner = GXRunner()
+    params = suite_parameters(framework, today)
+    known_partners: set[str] = set()
+    for kind in ORDER:
+        raw = pd.concat(frames[kind], ignore_index=True) if frames[kind] else None
+        if kind == "contracts":
+            params = suite_parameters(framework, today, clean.get("partners"))
+        if kind == "returns":
+            params = suite_parameters(framework, today, clean.get("partners"),
+                                      clean.get("contracts"))
+        row_partner = None
+        if raw is not None and kind == "returns":
+            row_partner = _returns_partner(raw, known_partners)
+        if raw is not None:
+            checker = _KindCheck(kind, suites[kind], runner, framework, params, result, counts,
+                                 row_partner)
+            table, superseded = checker.run(raw)
+            clean[kind] = table
+            if kind == "returns":
+                result.superseded = superseded
+        elif kind in ("returns", "partners", "contracts"):
+            clean[kind] = empty_table(kind)
+        if kind == "partners":
+            known_partners = set(clean["partners"]["partner_id"].dropna().astype(str))
+        reporter.advance(1, kind)
+
+    for kind, name, exc in file_faults:
+        partner = file_partner(name, known_partners) if kind == "returns" else None
+        expectation = FILE_COLUMNS if "missing required column" in str(exc) else FILE_READABLE
+        result.rejections.append(Rejection(kind, name, None, exc.column, expectation, str(exc),
+                                           partner, file_record()))
+    for kind in ORDER:
+        n_files = sum(1 for f in result.files if f.kind == kind)
+        if n_files:
+            bad = sum(1 for k, _, _ in file_faults if k == kind)
+            result.stats.insert(0, ExpectationStat(kind, FILE_READABLE, "*", n_files, bad))
+    result.tables = {k: v for k, v in clean.items()}
+    if result.superseded is None:
+        result.superseded = _empty_superseded()
+    result.partners = _partner_counts(result, frames["returns"], known_partners)
+    result.runner = runner  # type: ignore[attr-defined]  # kept for Data Docs
+    reconcile(result)
+    return result
+
+
+def _returns_partner(raw: pd.DataFrame, known: set[str]) -> pd.Series:
+    """Whose feedback each return row belongs in: the partner named by its file when there is one
+    (`P001.csv`), else the row's own partner_id when that partner is in the register."""
+    by_file = {f: file_partner(f, known) for f in raw[SOURCE_FILE].unique()}
+    from_file = raw[SOURCE_FILE].map(by_file)
+    own = raw["partner_id"].map(lambda v: v.strip() if isinstance(v, str) else None)
+    own = own.where(own.isin(known), None)
+    return from_file.where(from_file.notna(), own).astype(object)
+
+
+def _partner_counts(result: ValidationResult, frames: list[pd.DataFrame], known: set[str]
+                    ) -> dict[str, dict[str, int]]:
+    rows: Counter[str] = Counter()
+    if frames:
+        raw = pd.concat(frames, ignore_index=True)
+        for p in _returns_partner(raw, known).dropna():
+            rows[p] += 1
+    quarantined: Counter[str] = Counter()
+    for r in result.rejections:
+        if r.kind == "returns" and r.partner_id and r.row is not None:
+            quarantined[r.partner_id] += 1
+    for f in result.files:
+        if f.kind == "returns" and f.file_error:
+            p = file_partner(f.file, known)
+            if p:
+                rows[p] += f.rows
+                quarantined[p] += f.rows
+    return {p: {"rows": rows[p], "quarantined": quarantined[p]}
+            for p in sorted(set(rows) | set(quarantined))}
+
+
+def _empty_superseded() -> pd.DataFrame:
+    frame = empty_table("returns")
+    frame["superseded_by_file"] = pd.Series(dtype=object)
+    frame["superseded_by_row"] = pd.Series(dtype="int64")
+    return frame
+
+
+class ReconciliationError(RuntimeError):
+    """Rows were lost or counted twice: a bug, never a user's mistake, so it is not a UserError."""
+
+
+def reconcile(result: ValidationResult) -> None:
+    """Assert raw rows = clean + quarantined + superseded, per file and in total, and that the
+    tables hold exactly the rows the counts say."""
+    for f in result.files:
+        if f.rows != f.clean + f.quarantined + f.superseded:
+            raise ReconciliationError(
+                f"{f.file}: {f.rows} rows read but {f.clean} clean + {f.quarantined} quarantined "
+                f"+ {f.superseded} superseded"
+            )
+    totals = result.totals()
+    n_clean = sum(len(t) for t in result.tables.values())
+    n_rows_quarantined = sum(1 for r in result.rejections if r.row is not None)
+    n_file_rows = sum(f.rows for f in result.files if f.file_error)
+    n_superseded = 0 if result.superseded is None else len(result.superseded)
+    if (n_clean, n_rows_quarantined + n_file_rows, n_superseded) != (
+        totals["clean"], totals["quarantined"], totals["superseded"]
+    ):
+        raise ReconciliationError(
+            f"tables hold {n_clean} clean, {n_rows_quarantined + n_file_rows} quarantined, "
+            f"{n_superseded} superseded rows; counts say {totals}"
+        )
+
+
+def write_outputs(paths: CyclePaths, result: ValidationResult) -> dict[str, Any]:
+    """Write the clean tables, quarantine, superseded, validation.json, Data Docs, the summary
+    page and the partner feedback files (each atomically); return validation.json's content."""
+    for kind in ORDER:
+        target = paths.clean_table(kind)
+        if kind in result.tables:
+            write_parquet(target, result.tables[kind].reset_index(drop=True))
+        elif target.exists():
+            target.unlink()  # a register dropped from this cycle must not linger from a last run
+    write_parquet(paths.quarantine, result.quarantine)
+    superseded = result.superseded if result.superseded is not None else _empty_superseded()
+    write_parquet(paths.superseded, superseded.reset_index(drop=True))
+    summary = result.summary()
+    data_docs.build_site(paths, result.runner)  # type: ignore[attr-defined]
+    write_json(paths.validation_json, summary)
+    data_docs.write_summary_html(paths.data_quality / "summary.html", summary, result.quarantine)
+    feedback.write_partner_feedback(paths.data_quality / "partners", result.quarantine)
+    return summary
+
+
+def run_validation(paths: CyclePaths, *, today: dt.date | None = None,
+                   reporter: Reporter | None = None) -> dict[str, Any]:
+    """Validate and write every output: what the notebook calls."""
+    reporter = reporter or NullReporter()
+    result = validate_cycle(paths, today=today, reporter=reporter)
+    summary = write_outputs(paths, result)
+    reporter.advance(1, "data docs")
+    reporter.finish()
+    return summary
+
+
+def run_validate_stage(
+    paths: CyclePaths, *, strict: bool, console: Any, today: dt.date | None = None
+) -> int:
+    """Run `notebooks/01_validate.ipynb` for the cycle, show its progress and summary.
+
+    Returns 0, or 1 when `strict` and anything (a row or a whole file) was quarantined: a hard
+    gate for analysts. `today` fixes the date "future" periods are judged by (tests).
+    """
+    import json
+
+    from pipeline.notebooks import execute
+    from pipeline.progress import RichReporter
+
+    paths.require_raw()
+    reporter = RichReporter(console)
+    try:
+        execute(
+            paths.notebooks / "01_validate.ipynb",
+            paths.executed / "01_validate.ipynb",
+            {"cycle": paths.cycle, "workspace": str(paths.workspace), "strict": strict,
+             "today": today.isoformat() if today else None},
+            cwd=paths.workspace,
+            on_line=lambda line: reporter.handle_line(line),
+        )
+    finally:
+        reporter.finish()
+    summary = json.loads(paths.validation_json.read_text(encoding="utf-8"))
+    data_docs.print_summary(console, summary, paths)
+    code = exit_status(summary, strict=strict)
+    if code:
+        bad_files = sum(1 for f in summary["files"] if f["file_error"])
+        console.print(
+            f"[bold red]strict:[/] {summary['totals']['quarantined']} rows and {bad_files} whole "
+            "files quarantined",
+            highlight=False,
+        )
+    return code
+
+
+def exit_status(summary: dict[str, Any], *, strict: bool) -> int:
+    """0, or 1 under `strict` when any row or whole file (even one with no countable rows) was
+    quarantined."""
+    bad_files = any(f["file_error"] for f in summary["files"])
+    return 1 if strict and (summary["totals"]["quarantined"] or bad_files) else 0

@@ -1,0 +1,221 @@
+"""Charts in the council's house style, each with alt text stating what it shows.
+
+Charts are drawn with matplotlib's object API on the Agg canvas (no pyplot state, so one worker
+can draw for many audiences without anything carrying over) and returned as figure blocks holding
+PNG bytes and alt text. Status is always drawn with its word and symbol, never colour alone.
+Mathtext is switched off: a `$` in any label is a dollar sign, not a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import patches  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from pipeline import report_blocks as rb  # noqa: E402
+
+#: House palette (Okabe-Ito based: distinguishable with colour-vision deficiencies).
+INK = "#1d2733"
+MUTED = "#5b6670"
+ACCENT = "#005ea5"
+TARGET = "#c05000"
+BOROUGH = "#7a7a7a"
+STATUS_COLOUR = {
+    "on track": "#1b7f3b",
+    "at risk": "#b35c00",
+    "off track": "#b3261e",
+    "no data": "#6b6b6b",
+    "no return": "#6b6b6b",
+}
+DPI = 110
+
+STYLE = {
+    "font.family": ["DejaVu Sans", "Liberation Sans", "sans-serif"],
+    "font.size": 9,
+    "axes.edgecolor": MUTED,
+    "axes.labelcolor": INK,
+    "axes.titlesize": 9.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "xtick.color": MUTED,
+    "ytick.color": MUTED,
+    "legend.frameon": False,
+    "text.parse_math": False,
+}
+
+
+def fmt_number(value: float | None, unit: str = "count") -> str:
+    """A figure as a reader expects it: thousands separators, % for percentages, £ for money."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if unit == "percent":
+        return f"{value:,.1f}%"
+    if unit == "GBP":
+        return f"£{value:,.0f}"
+    if abs(value - round(value)) < 1e-9:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def _png(fig: Figure) -> tuple[bytes, int, int]:
+    canvas = FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    canvas.print_png(buf)
+    w, h = fig.get_size_inches() * DPI
+    return buf.getvalue(), int(w), int(h)
+
+
+def _new(width: float, height: float, **margins: float) -> Figure:
+    """A figure with fixed margins: a constrained layout costs more than the drawing itself."""
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(width, height), dpi=DPI)
+        if margins:
+            fig.subplots_adjust(**margins)
+        return fig
+
+
+def trend_chart(
+    title: str,
+    periods: Sequence[str],
+    series: Sequence[tuple[str, str, str, Sequence[float | None], float | None]],
+    *,
+    caption: str = "",
+) -> rb.Block:
+    """Small multiples, one panel per measure: value by year, with the target as a dashed line.
+
+    `series` items: (measure id, short name, unit, values per period (None = no return), target).
+    """
+    n = max(len(series), 1)
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    with matplotlib.rc_context(STYLE):
+        height = 1.95 * rows + 0.45
+        fig = _new(2.45 * cols + 0.3, height, left=0.36 / (2.45 * cols + 0.3) * 2.2 / 2,
+                   right=0.97, top=1 - 0.62 / height, bottom=0.42 / height,
+                   wspace=0.42, hspace=0.62 * rows / height * 2.4)
+        alt_parts = []
+        for i, (mid, short, unit, values, target) in enumerate(series):
+            ax = fig.add_subplot(rows, cols, i + 1)
+            xs = list(range(len(periods)))
+            ys = [math.nan if v is None else float(v) for v in values]
+            ax.plot(xs, ys, marker="o", color=ACCENT, linewidth=1.8, markersize=4, label="actual")
+            if target is not None and not math.isnan(target):
+                ax.axhline(target, color=TARGET, linestyle="--", linewidth=1.1, label="target")
+            for x, y in zip(xs, ys, strict=True):
+                if math.isnan(y):
+                    ax.annotate("no return", (x, 0), fontsize=7, color=MUTED, ha="center",
+                                xycoords=("data", "axes fraction"), xytext=(0, 4),
+                                textcoords="offset points")
+            ax.set_xticks(xs, [p.replace("/", "/\n") if len(periods) > 4 else p for p in periods],
+                          fontsize=7.5)
+            ax.set_title(_wrap(f"{mid} {short}", 30), fontsize=8.5)
+            ax.set_ylim(bottom=0)
+            ax.yaxis.set_major_locator(MaxNLocator(4))
+            ax.yaxis.set_major_formatter(lambda v, _p, u=unit: fmt_number(v, u))
+            if i == 0:
+                ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.12), ncols=2,
+                          borderaxespad=0)
+            points = "; ".join(f"{p} {fmt_number(v, unit) if v is not None else 'no return'}"
+                               for p, v in zip(periods, values, strict=True))
+            tgt = f", target {fmt_number(target, unit)}" if target is not None and not math.isnan(target) else ""
+            alt_parts.append(f"{mid} {short}: {points}{tgt}")
+        png, w, h = _png(fig)
+    alt = f"{title}. Line charts by financial year. " + ". ".join(alt_parts) + "."
+    return rb.figure(png, alt, caption or title, w, h)
+
+
+def target_chart(
+    title: str, items: Sequence[tuple[str, str, float, str]], *, caption: str = ""
+) -> rb.Block:
+    """Achieved share of target per measure as horizontal bars, with status word and symbol.
+
+    `items`: (measure id, short name, achieved share (1.0 = target met), status).
+    """
+    items = list(items)
+    with matplotlib.rc_context(STYLE):
+        height = 0.42 * max(len(items), 1) + 0.9
+        fig = _new(6.6, height, left=0.36, right=0.98, top=1 - 0.3 / height,
+                   bottom=0.55 / height)
+        ax = fig.add_subplot(1, 1, 1)
+        ax.grid(axis="x", color="#dddddd")
+        ax.grid(axis="y", visible=False)
+        labels = [_wrap(f"{mid} {short}", 38) for mid, short, _s, _st in items]
+        shares = [min(s, 1.5) * 100 for _m, _n, s, _st in items]
+        colours = [STATUS_COLOUR.get(st, BOROUGH) for *_x, st in items]
+        ys = list(range(len(items)))[::-1]
+        ax.barh(ys, shares, color=colours, height=0.6)
+        ax.axvline(100, color=INK, linewidth=1, linestyle="--")
+        ax.text(100, len(items) - 0.35, " target", fontsize=7.5, color=INK, va="bottom")
+        for y, share, (_m, _n, s, st) in zip(ys, shares, items, strict=True):
+            ax.text(share + 2, y, f"{s * 100:.0f}%  {rb.status_label(st)}", va="center",
+                    fontsize=7.5, color=INK)
+        ax.set_yticks(ys, labels, fontsize=7.5)
+        ax.set_xlim(0, 185)
+        ax.set_xticks([0, 50, 100, 150], ["0%", "50%", "100%", "150%"])
+        ax.set_xlabel("Achieved share of target (bars capped at 150%)")
+        png, w, h = _png(fig)
+    described = "; ".join(f"{mid} {short} {s * 100:.0f}% of target, {st}"
+                          for mid, short, s, st in items)
+    alt = f"{title}. Horizontal bar chart of achieved share of target: {described}."
+    return rb.figure(png, alt, caption or title, w, h)
+
+
+def scorecard_chart(
+    title: str, items: Sequence[tuple[str, str, str, int, int, int, int]], *, caption: str = ""
+) -> rb.Block:
+    """Theme scorecard: one tile per theme with status word and symbol and the measure counts.
+
+    `items`: (theme code, name, status, on track, at risk, off track, no data).
+    """
+    items = list(items)
+    with matplotlib.rc_context(STYLE):
+        fig = _new(6.6, 1.45, left=0.01, right=0.99, top=0.98, bottom=0.02, wspace=0.06)
+        n = max(len(items), 1)
+        for i, (code, name, status, on, risk, off, nod) in enumerate(items):
+            ax = fig.add_subplot(1, n, i + 1)
+            ax.set_axis_off()
+            colour = STATUS_COLOUR.get(status, BOROUGH)
+            ax.add_patch(patches.FancyBboxPatch(
+                (0.02, 0.02), 0.96, 0.96, boxstyle="round,pad=0,rounding_size=0.06",
+                facecolor="white", edgecolor=colour, linewidth=2.2, transform=ax.transAxes))
+            ax.add_patch(patches.Rectangle(
+                (0.02, 0.74), 0.96, 0.24, facecolor=colour, transform=ax.transAxes))
+            ax.text(0.5, 0.86, f"{code} {name}", ha="center", va="center", color="white",
+                    fontsize=8 if len(name) < 12 else 7, fontweight="bold",
+                    transform=ax.transAxes)
+            ax.text(0.5, 0.52, rb.status_label(status), ha="center", va="center", color=INK,
+                    fontsize=9, fontweight="bold", transform=ax.transAxes)
+            ax.text(0.5, 0.22, f"{on} on track · {risk} at risk\n{off} off track · {nod} no data",
+                    ha="center", va="center", color=MUTED, fontsize=6.5, transform=ax.transAxes)
+        png, w, h = _png(fig)
+    described = "; ".join(f"{code} {name} {status} ({on} on track, {risk} at risk, {off} off "
+                          f"track, {nod} no data)" for code, name, status, on, risk, off, nod in items)
+    alt = f"{title}. Scorecard of theme status: {described}."
+    return rb.figure(png, alt, caption or title, w, h)
+
+
+def _wrap(text: str, width: int) -> str:
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return "\n".join(lines[:2]) + ("…" if len(lines) > 2 else "")

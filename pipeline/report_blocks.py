@@ -1,0 +1,183 @@
+"""Document blocks: what a report notebook cell displays, in a form both renderers can read.
+
+A cell of the health-check notebook displays `Blocks` (headings, paragraphs, tables, figures,
+headline figures). Each display carries three representations:
+
+- `application/vnd.svf.blocks+json`: the structured blocks. The built-in renderer reads these and
+  writes HTML (Jinja2, autoescaped) and Typst (every text as a string literal), so text a partner
+  typed is data in both formats and can never become markup.
+- `text/markdown`: Pandoc Markdown with every ASCII punctuation character backslash-escaped, for
+  Quarto (which renders Markdown outputs) and for anyone reading the executed notebook.
+- `image/png` (figures only) with the alt text in the output metadata.
+
+Blocks are plain dicts so they survive the trip through the executed notebook's JSON unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import string
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+MIME = "application/vnd.svf.blocks+json"
+
+#: Status words, with a symbol so status never depends on colour alone.
+STATUS_SYMBOL = {
+    "on track": "✔",
+    "at risk": "▲",
+    "off track": "✖",
+    "no data": "–",
+    "no return": "○",
+}
+STATUSES = tuple(STATUS_SYMBOL)
+
+Block = dict[str, Any]
+
+_PUNCT = frozenset(string.punctuation)
+
+
+def status_label(status: str | None) -> str:
+    """`✔ on track`: the status word with its symbol (never colour alone)."""
+    s = status if status in STATUS_SYMBOL else "no data"
+    return f"{STATUS_SYMBOL[s]} {s}"
+
+
+def heading(text: str, level: int = 2, anchor: str | None = None) -> Block:
+    return {"type": "heading", "level": level, "text": str(text), "id": anchor}
+
+
+def para(*runs: str | tuple[str, str]) -> Block:
+    """A paragraph of runs: plain text, or `(style, text)` with style `b` (bold) or `i`."""
+    out = []
+    for r in runs:
+        if isinstance(r, tuple):
+            out.append({"style": r[0], "text": str(r[1])})
+        else:
+            out.append({"style": "", "text": str(r)})
+    return {"type": "para", "runs": out}
+
+
+def bullets(items: Iterable[str]) -> Block:
+    return {"type": "list", "items": [str(i) for i in items]}
+
+
+def table(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    caption: str = "",
+    numeric: Sequence[int] = (),
+    status_col: int | None = None,
+    widths: Sequence[float] | None = None,
+) -> Block:
+    """A real table: header row, body rows of text; `numeric` columns are right-aligned."""
+    body = [["" if c is None else str(c) for c in r] for r in rows]
+    return {
+        "type": "table", "caption": caption, "columns": [str(c) for c in columns],
+        "rows": body, "numeric": list(numeric), "status_col": status_col,
+        "widths": list(widths) if widths else None,
+    }
+
+
+def figure(png: bytes, alt: str, caption: str = "", width_px: int = 0, height_px: int = 0) -> Block:
+    return {
+        "type": "figure", "png": base64.b64encode(png).decode("ascii"), "alt": alt,
+        "caption": caption, "width": width_px, "height": height_px,
+    }
+
+
+def kpis(items: Iterable[tuple[str, str, str]]) -> Block:
+    """Headline figures: (label, value, note)."""
+    return {"type": "kpis", "items": [{"label": a, "value": b, "note": c} for a, b, c in items]}
+
+
+def note(text: str) -> Block:
+    """A boxed aside (for example 'no data this year')."""
+    return {"type": "note", "text": str(text)}
+
+
+def meta(**fields: str) -> Block:
+    """Document metadata the notebook sets for its audience (title, subtitle, council, cycle)."""
+    return {"type": "meta", **{k: str(v) for k, v in fields.items()}}
+
+
+def pagebreak() -> Block:
+    return {"type": "pagebreak"}
+
+
+def md_escape(text: str) -> str:
+    """Escape every ASCII punctuation character for Pandoc Markdown, so text is only ever text."""
+    out = []
+    for ch in str(text):
+        if ch in _PUNCT:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def to_markdown(blocks: Sequence[Block]) -> str:
+    """Pandoc Markdown for the blocks (used by Quarto and by people reading the notebook)."""
+    parts: list[str] = []
+    for b in blocks:
+        kind = b["type"]
+        if kind == "heading":
+            parts.append("#" * b["level"] + " " + md_escape(b["text"]))
+        elif kind == "para":
+            text = ""
+            for r in b["runs"]:
+                t = md_escape(r["text"])
+                text += f"**{t}**" if r["style"] == "b" else f"*{t}*" if r["style"] == "i" else t
+            parts.append(text)
+        elif kind == "list":
+            parts.append("\n".join("- " + md_escape(i) for i in b["items"]))
+        elif kind == "note":
+            parts.append("> " + md_escape(b["text"]))
+        elif kind == "kpis":
+            parts.append("\n".join(
+                f"- **{md_escape(i['label'])}**: {md_escape(i['value'])} {md_escape(i['note'])}"
+                for i in b["items"]))
+        elif kind == "table":
+            cols = b["columns"]
+            align = ["---:" if i in b["numeric"] else ":---" for i in range(len(cols))]
+            lines = ["| " + " | ".join(md_escape(c) for c in cols) + " |",
+                     "|" + "|".join(align) + "|"]
+            lines += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in b["rows"]]
+            if b["caption"]:
+                lines.append("")
+                lines.append(": " + md_escape(b["caption"]))
+            parts.append("\n".join(lines))
+        elif kind == "figure":
+            parts.append(f"![{md_escape(b['caption'] or b['alt'])}](data:image/png;base64,"
+                         f"{b['png']}){{fig-alt=\"{b['alt'].replace(chr(34), '')}\"}}")
+        elif kind == "pagebreak":
+            parts.append("{{< pagebreak >}}")
+    return "\n\n".join(parts) + "\n"
+
+
+class Blocks:
+    """What a notebook cell displays: one or more blocks with their mime bundle."""
+
+    def __init__(self, blocks: Iterable[Block]) -> None:
+        self.blocks = list(blocks)
+
+    def __add__(self, other: Blocks) -> Blocks:
+        return Blocks(self.blocks + other.blocks)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
+        data: dict[str, Any] = {MIME: {"blocks": self.blocks}, "text/markdown": to_markdown(self.blocks)}
+        figs = [b for b in self.blocks if b["type"] == "figure"]
+        meta: dict[str, Any] = {}
+        if len(figs) == 1 and len(self.blocks) == 1:
+            data = {MIME: data[MIME], "image/png": figs[0]["png"],
+                    "text/plain": f"<Figure: {figs[0]['alt']}>"}
+            meta = {"image/png": {"alt": figs[0]["alt"], "width": figs[0]["width"]}}
+        else:
+            data["text/plain"] = f"<{len(self.blocks)} report blocks>"
+        return data, meta
+
+    def __repr__(self) -> str:
+        return f"Blocks({len(self.blocks)})"

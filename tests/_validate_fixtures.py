@@ -1,0 +1,69 @@
+"""A small cycle folder for the validate tests: registers, returns, framework and suites."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from pipeline.paths import CyclePaths
+from pipeline.validate import ValidationResult, validate_cycle
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 11, 25)  # financial year 2026/27: 2027/28 is the first future one
+
+RETURNS_HEADER = (
+    "partner_id,contract_id,measure_id,period,value,target,denominator,evidence,verified,"
+    "comment,submitted_on"
+)
+PARTNERS = (
+    "partner_id,name,type,postcode,sme\n"
+    "P001,Acme Care Ltd,private,RM17 6SL,yes\n"
+    "P002,Grays Community Trust,vcfs,RM20 3AA,no\n"
+)
+# C001 (P001) committed to hours, a percentage and money; C002 (P002) to a count.
+CONTRACTS = (
+    "contract_id,partner_id,title,start,end,value_gbp,outcome_measures,linked_to_subject_matter\n"
+    "C001,P001,Home care,2023-04-01,2027-03-31,100000,CS1-02;CS1-06;CS2-08,yes\n"
+    "C002,P002,Youth work,01/04/2023,31/03/2027,\"5,000\",CS1-01,no\n"
+)
+GOOD_P001 = "P001,C001,CS1-02,2024/25,120,100,,Timesheets,yes,,2025-04-10"
+
+
+def workspace(tmp_path: Path, files: dict[str, str | bytes], *, registers: bool = True,
+              cycle: str = "t") -> CyclePaths:
+    """A workspace under tmp_path with the project's framework and suites and `files` in
+    `data/raw/<cycle>/` (the default registers unless `registers=False` or overridden)."""
+    (tmp_path / "data" / "reference").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "data" / "reference" / "framework.yaml", tmp_path / "data" / "reference")
+    if not (tmp_path / "expectations").exists():
+        shutil.copytree(ROOT / "expectations", tmp_path / "expectations")
+    raw = tmp_path / "data" / "raw" / cycle
+    raw.mkdir(parents=True, exist_ok=True)
+    all_files: dict[str, str | bytes] = (
+        {"partners.csv": PARTNERS, "contracts.csv": CONTRACTS} if registers else {}
+    )
+    all_files.update(files)
+    for name, content in all_files.items():
+        path = raw / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return CyclePaths.of(cycle, tmp_path)
+
+
+def returns_csv(*rows: str) -> str:
+    return "\n".join([RETURNS_HEADER, *rows]) + "\n"
+
+
+def run(paths: CyclePaths) -> ValidationResult:
+    return validate_cycle(paths, today=TODAY)
+
+
+def rejection(result: ValidationResult, file: str, row: int | None):  # noqa: ANN201
+    """The quarantine entry for one file and row, or None when the row was not rejected."""
+    found = [r for r in result.rejections if r.file == file and r.row == row]
+    assert len(found) <= 1, found
+    return found[0] if found else None

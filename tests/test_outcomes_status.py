@@ -1,0 +1,200 @@
+"""Status against target (every threshold boundary), without target, theme status, and the
+enforcement and endorsement lists. Thresholds are params.yaml's defaults: 0.95 and 0.80, 2%."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from _outcomes_frames import FRAMEWORK, contracts, partners, returns
+from test_outcomes_rollup import row
+
+from pipeline.compute import compute_outcomes
+from pipeline.params import load_params
+from pipeline.status import Thresholds, enforcement, theme_status
+
+
+def status_of(measure, prev, value, target, thresholds=None):
+    rows = [("P1", "C1", measure, "2024/25", value, target)]
+    if prev is not None:
+        rows.insert(0, ("P1", "C1", measure, "2023/24", prev, None))
+    r = returns(rows)
+    m = compute_outcomes(r, partners(["P1"]), contracts([]), FRAMEWORK, thresholds).measures
+    got = row(m, "partner", measure, "2024/25", partner="P1")
+    return got["status"], got["achieved_share"]
+
+
+@pytest.mark.parametrize(
+    ("value", "share", "status"),
+    [
+        (95, 0.95, "on track"),  # exactly at on_track
+        (94.9, 0.949, "at risk"),  # just below on_track
+        (80, 0.80, "at risk"),  # exactly at at_risk
+        (79.9, 0.799, "off track"),  # just below at_risk
+        (130, 1.30, "on track"),
+        (0, 0.0, "off track"),
+    ],
+)
+def test_higher_is_better_boundaries(value, share, status):
+    # CS2-06 apprenticeships, target 100: achieved share is value / target.
+    assert status_of("CS2-06", None, value, 100) == (status, pytest.approx(share))
+
+
+@pytest.mark.parametrize(
+    ("value", "share", "status"),
+    [
+        (105, 0.95, "on track"),  # 5% over a lower-is-better target: exactly at on_track
+        (105.1, 0.949, "at risk"),
+        (120, 0.80, "at risk"),  # exactly at at_risk
+        (120.1, 0.799, "off track"),
+        (90, 1.10, "on track"),  # beating the target
+    ],
+)
+def test_lower_is_better_boundaries(value, share, status):
+    # CS1-07 NEETs, target 100, lower is better: achieved share is 2 - value / target.
+    assert status_of("CS1-07", None, value, 100) == (status, pytest.approx(share))
+
+
+@pytest.mark.parametrize(
+    ("measure", "prev", "value", "status"),
+    [
+        ("CS2-06", 100, 102, "at risk"),  # +2% is within the 2% flat tolerance
+        ("CS2-06", 100, 102.5, "on track"),
+        ("CS2-06", 100, 98, "at risk"),  # -2%: still flat
+        ("CS2-06", 100, 97.5, "off track"),
+        ("CS1-07", 100, 97.5, "on track"),  # lower is better: a 2.5% fall is an improvement
+        ("CS1-07", 100, 102.5, "off track"),
+        ("CS2-06", 0, 0, "at risk"),  # 0 -> 0: flat
+        ("CS2-06", None, 5, "no data"),  # no target, no previous year: nothing to judge
+    ],
+)
+def test_without_target_status_follows_year_on_year_direction(measure, prev, value, status):
+    assert status_of(measure, prev, value, None)[0] == status
+
+
+def test_zero_target_is_met_or_not():
+    assert status_of("CS1-07", None, 0, 0)[0] == "on track"
+    assert status_of("CS1-07", None, 1, 0)[0] == "off track"
+
+
+def test_thresholds_come_from_params(tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text("status:\n  on_track: 0.9\n  at_risk: 0.5\n", encoding="utf-8")
+    th = Thresholds.from_params(load_params(params))
+    assert (th.on_track, th.at_risk, th.flat_tolerance_pct) == (0.9, 0.5, 2.0)
+    assert status_of("CS2-06", None, 90, 100, th)[0] == "on track"
+    assert status_of("CS2-06", None, 50, 100, th)[0] == "at risk"
+
+
+def _themes(statuses):
+    frame = pd.DataFrame(
+        {
+            "level": "partner",
+            "partner_id": "P1",
+            "contract_id": None,
+            "theme": "CS1",
+            "period": "2024/25",
+            "status": statuses,
+        }
+    )
+    return theme_status(frame).iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (["on track", "on track", "off track"], "on track"),  # majority
+        (["on track", "off track"], "off track"),  # tie goes to the worse
+        (["on track", "at risk"], "at risk"),
+        (["on track", "on track", "at risk", "no data"], "on track"),  # no data is not judged
+        (["no data", "no data"], "no data"),
+        (["no return"], "no return"),
+        (["on track", "no return", "no return"], "off track"),  # no return counts as off track
+    ],
+)
+def test_theme_status_by_majority(statuses, expected):
+    t = _themes(statuses)
+    assert t["status"] == expected
+    assert t["n_measures"] == len(statuses)
+    assert t["n_on_track"] == statuses.count("on track")
+
+
+def _contract_rows(pattern):
+    return pd.DataFrame(
+        [
+            {
+                "level": "contract",
+                "contract_id": c,
+                "partner_id": p,
+                "measure_id": m,
+                "period": period,
+                "status": s,
+            }
+            for c, p, m, period, s in pattern
+        ]
+    )
+
+
+def test_enforcement_lists_two_consecutive_years_off_track():
+    m = _contract_rows(
+        [
+            ("C1", "P1", "CS2-06", "2022/23", "off track"),
+            ("C1", "P1", "CS2-06", "2023/24", "off track"),
+            ("C1", "P1", "CS2-06", "2024/25", "on track"),
+            ("C2", "P2", "CS2-06", "2023/24", "off track"),
+            ("C2", "P2", "CS2-06", "2024/25", "off track"),
+            ("C3", "P3", "CS2-06", "2022/23", "off track"),  # not consecutive
+            ("C3", "P3", "CS2-06", "2023/24", "on track"),
+            ("C3", "P3", "CS2-06", "2024/25", "off track"),
+            ("C4", "P4", "CS2-06", "2023/24", "off track"),  # different measures
+            ("C4", "P4", "CS2-04", "2024/25", "off track"),
+        ]
+    )
+    assert enforcement(m, "2024/25") == [
+        {
+            "contract_id": "C1",
+            "partner_id": "P1",
+            "measure_id": "CS2-06",
+            "periods": ["2022/23", "2023/24"],
+            "current": False,
+        },
+        {
+            "contract_id": "C2",
+            "partner_id": "P2",
+            "measure_id": "CS2-06",
+            "periods": ["2023/24", "2024/25"],
+            "current": True,
+        },
+    ]
+
+
+def test_enforcement_end_to_end():
+    r = returns(
+        [
+            ("P1", "C1", "CS2-06", "2023/24", 5, 10),
+            ("P1", "C1", "CS2-06", "2024/25", 6, 10),
+            ("P2", "C2", "CS2-06", "2023/24", 5, 10),
+            ("P2", "C2", "CS2-06", "2024/25", 10, 10),
+        ]
+    )
+    o = compute_outcomes(r, partners(["P1", "P2"]), contracts([]), FRAMEWORK)
+    assert [(e["contract_id"], e["current"]) for e in o.findings["enforcement"]] == [("C1", True)]
+
+
+def test_endorsement_needs_every_reported_measure_on_track_and_a_target():
+    r = returns(
+        [
+            ("P1", "C1", "CS2-06", "2024/25", 10, 10),  # on track on both, with targets
+            ("P1", "C1", "CS2-04", "2024/25", 3, 2),
+            ("P2", "C2", "CS2-06", "2024/25", 10, 10),
+            ("P2", "C2", "CS2-04", "2024/25", 1, 2),  # off track on one
+            ("P3", "C3", "CS2-06", "2023/24", 1),  # on track by year on year, but no target
+            ("P3", "C3", "CS2-06", "2024/25", 5),
+            ("P4", "C4", "CS2-06", "2023/24", 1, 1),  # on track, but left a committed
+            ("P4", "C4", "CS2-04", "2023/24", 1, 1),  # measure without a return
+            ("P4", "C4", "CS2-06", "2024/25", 10, 10),
+            ("P5", "C5", "CS2-06", "2024/25", 10, 10),  # committed to CS2-04, never reported it
+        ]
+    )
+    c = contracts([("C4", "P4", "CS2-06;CS2-04"), ("C5", "P5", "CS2-06;CS2-04")])
+    o = compute_outcomes(r, partners(["P1", "P2", "P3", "P4", "P5"]), c, FRAMEWORK)
+    assert o.findings["endorsement"] == ["P1"]

@@ -1,0 +1,269 @@
+"""The report stage renders the council's and every partner's health check, safely.
+
+Rendered once for the module from the hand-made cycle in `report_fixtures` (3 partners), then
+read as a partner would: the HTML as text and markup, the PDF as text through `pdftotext`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import report_fixtures as rf
+from rich.console import Console
+
+from pipeline.errors import UserError
+from pipeline.report import run_report_stage, select_audiences
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                   reason="pdftotext (poppler-utils) is not installed")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("reports")
+    paths = rf.write_workspace(root)
+    code = run_report_stage(paths, partners="all", renderer="builtin", formats=["html", "pdf"],
+                            jobs=2, console=Console(stderr=True, quiet=True))
+    assert code == 0
+    return paths
+
+
+def html_of(paths, audience: str) -> str:
+    folder = paths.council_report_dir if audience == "council" else paths.partner_report_dir(audience)
+    return (folder / "health-check.html").read_text(encoding="utf-8")
+
+
+def pdf_text(paths, audience: str) -> str:
+    folder = paths.council_report_dir if audience == "council" else paths.partner_report_dir(audience)
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(folder / "health-check.pdf"), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return " ".join(out.split())  # lines break anywhere in a PDF: compare on single spaces
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: text nodes, unescaped, whitespace collapsed."""
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+            self.skip = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in {"style", "script"}:
+                self.skip += 1
+
+        def handle_endtag(self, tag):
+            if tag in {"style", "script"}:
+                self.skip -= 1
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+
+    p = Text()
+    p.feed(html)
+    return " ".join(" ".join(p.parts).split())
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags_of(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    p = Tags()
+    p.feed(html)
+    return p.tags
+
+
+# Each partner's own canaries, and what must never appear in anyone else's report.
+OWN = {
+    "P001": ["Canary Alpha Ltd", "4,321", "Alpha secret 5150"],
+    "P002": ["Bluebird Beta CIC", "8,765", "Beta secret 6260", "Beta private remark 7373"],
+}
+FOREIGN = {
+    "P001": ["Bluebird", "8,765", "6260", "7373", "P002", "P003", "Gamma", "C-B1", "C-C1"],
+    "P002": ["Canary Alpha", "4,321", "5150", "P001", "P003", "Gamma", "C-A1", "C-C1"],
+}
+
+
+@pytest.mark.parametrize("partner", ["P001", "P002"])
+def test_partner_html_has_its_own_figures_and_nobody_elses(rendered, partner):
+    text = visible_text(html_of(rendered, partner))
+    for canary in OWN[partner]:
+        assert canary in text
+    for foreign in FOREIGN[partner]:
+        assert foreign not in html_of(rendered, partner), foreign
+
+
+@needs_poppler
+@pytest.mark.parametrize("partner", ["P001", "P002"])
+def test_partner_pdf_has_its_own_figures_and_nobody_elses(rendered, partner):
+    text = pdf_text(rendered, partner)
+    for canary in OWN[partner]:
+        assert canary in text
+    for foreign in FOREIGN[partner]:
+        assert foreign not in text, foreign
+
+
+def test_partner_sees_borough_totals_not_other_partners(rendered):
+    # Borough apprenticeships 2025/26 = 4,321 (P001) + 8,765 (P002) = 13,086; 2024/25 = 12,602.
+    text = visible_text(html_of(rendered, "P001"))
+    assert "13,086" in text and "12,602" in text
+
+
+def test_council_report_names_every_partner(rendered):
+    text = visible_text(html_of(rendered, "council"))
+    for name in ("Canary Alpha Ltd", "Bluebird Beta CIC", "Gamma"):
+        assert name in text
+    # Enforcement: P003 made no 2025/26 return on C-C1 for CS1-02.
+    assert "C-C1" in text
+    assert "Social value health check 2025/26" in text
+
+
+def test_hostile_comment_is_text_in_html(rendered):
+    html = html_of(rendered, "P001")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert rf.HOSTILE_COMMENT in visible_text(html)
+    tags = tags_of(html)
+    assert not [t for t, _ in tags if t == "script"]
+    for tag, attrs in tags:
+        assert not any(k.startswith("on") for k in attrs), (tag, attrs)
+        if tag == "img":
+            assert (attrs.get("src") or "").startswith("data:image/png;base64,")
+
+
+def test_hostile_partner_name_is_text_in_html_title(rendered):
+    html = html_of(rendered, "P003")
+    name = rf.PARTNERS["P003"][0]
+    assert not [t for t, _ in tags_of(html) if t == "script"]
+    assert name in visible_text(html)
+    assert "<title>Social value health check 2025/26: &lt;script&gt;" in html
+
+
+@needs_poppler
+def test_hostile_text_is_text_in_pdf_and_page_stays_a4(rendered):
+    assert rf.HOSTILE_COMMENT in pdf_text(rendered, "P001")
+    assert rf.PARTNERS["P003"][0] in pdf_text(rendered, "P003")
+    for audience in ("P001", "P003"):
+        info = subprocess.run(
+            ["pdfinfo", str(rendered.partner_report_dir(audience) / "health-check.pdf")],
+            capture_output=True, text=True, check=True).stdout
+        assert "595.276 x 841.89 pts (A4)" in info  # `#set page(width: ...)` did not run
+
+
+@needs_poppler
+def test_pdf_opens_with_title_figures_and_tags(rendered):
+    text = pdf_text(rendered, "council")
+    assert "Social value health check 2025/26" in text
+    assert "13,086" in text  # borough apprenticeships 2025/26 from the data
+    info = subprocess.run(["pdfinfo", str(rendered.council_report_dir / "health-check.pdf")],
+                          capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Title:\s+Social value health check 2025/26", info)
+    assert re.search(r"Tagged:\s+yes", info)
+    assert re.search(r"Page 1 of \d+", text)
+
+
+def test_html_has_no_external_references(rendered):
+    for audience in ("council", "P001", "P003"):
+        html = html_of(rendered, audience)
+        for tag, attrs in tags_of(html):
+            for key in ("src", "href", "data", "srcset", "poster", "action"):
+                value = (attrs.get(key) or "").strip().lower()
+                assert not value.startswith(("http:", "https:", "//", "ftp:")), (tag, attrs)
+            if tag == "link":
+                assert (attrs.get("rel") or "").lower() != "stylesheet", attrs
+            if tag in {"img", "script", "iframe", "source", "video", "audio", "embed"}:
+                assert (attrs.get("src") or "").startswith("data:"), (tag, attrs)
+        assert "@import" not in html and "url(" not in html
+
+
+def test_charts_have_alt_text_stating_the_figures(rendered):
+    imgs = [a for t, a in tags_of(html_of(rendered, "P001")) if t == "img"]
+    assert len(imgs) >= 2
+    alts = " ".join(a.get("alt") or "" for a in imgs)
+    assert all((a.get("alt") or "").strip() for a in imgs)
+    assert "2025/26 4,321" in alts  # the trend chart's alt states the canary figure
+    assert "96% of target, on track" in alts  # 4,321 / 4,500 = 96%
+
+
+def test_status_is_never_colour_alone(rendered):
+    text = visible_text(html_of(rendered, "P001"))
+    # P001 CS1-02 2023/24: 610 of 700 = 87%: at risk, with its symbol.
+    assert "▲ at risk" in text and "✔ on track" in text
+
+
+def test_index_links_every_report_and_the_data_docs(rendered):
+    index = rendered.index_html.read_text(encoding="utf-8")
+    hrefs = {a.get("href") for t, a in tags_of(index) if t == "a"}
+    for audience in ("council", "partners/P001", "partners/P002", "partners/P003"):
+        for fmt in ("html", "pdf"):
+            assert f"{audience}/health-check.{fmt}" in hrefs
+            assert (rendered.reports / f"{audience}/health-check.{fmt}").exists()
+    assert "data-quality/index.html" in hrefs
+    assert "notebooks/03_health_check.P001.ipynb" in hrefs
+    text = visible_text(index)
+    assert "Canary Alpha Ltd" in text and "<script>alert" in text  # escaped, shown as text
+    assert not [t for t, _ in tags_of(index) if t == "script"]
+
+
+def test_executed_notebook_is_kept_per_audience(rendered):
+    import nbformat
+
+    nb = nbformat.read(rendered.executed / "03_health_check.P002.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "audience = 'P002'" in injected[0].source
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert outputs and not [o for o in outputs if o.output_type == "error"]
+    assert "Canary Alpha" not in nbformat.writes(nb)
+
+
+def test_select_audiences():
+    known = ["P001", "P002", "P003"]
+    assert select_audiences("all", known) == ["council", *known]
+    assert select_audiences("none", known) == ["council"]
+    assert select_audiences("P002, P001,P002", known) == ["council", "P002", "P001"]
+    with pytest.raises(UserError, match="unknown partner P999"):
+        select_audiences("P001,P999", known)
+
+
+def test_only_the_partners_asked_for(tmp_path: Path):
+    paths = rf.write_workspace(tmp_path)
+    code = run_report_stage(paths, partners="P002", renderer="builtin", formats=["html"], jobs=1,
+                            console=None)
+    assert code == 0
+    assert (paths.partner_report_dir("P002") / "health-check.html").exists()
+    assert not (paths.partner_report_dir("P002") / "health-check.pdf").exists()
+    assert not paths.partner_report_dir("P001").exists()
+    assert (paths.council_report_dir / "health-check.html").exists()
+
+
+def test_missing_compute_output_is_one_clear_error(tmp_path: Path):
+    paths = rf.write_workspace(tmp_path)
+    paths.measures.unlink()
+    with pytest.raises(UserError, match=r"measures\.parquet: missing; run `svf compute`"):
+        run_report_stage(paths, partners="all", renderer="builtin", formats=["html"], jobs=1,
+                         console=None)
+
+
+def test_cli_reports_unknown_partner_without_traceback(tmp_path: Path):
+    rf.write_workspace(tmp_path)
+    svf = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "svf"
+    if not svf.exists():
+        pytest.skip("svf entry point not installed in .venv")
+    proc = subprocess.run([str(svf), "report", "--cycle", "fixture", "--workspace", str(tmp_path),
+                           "--partners", "P404", "--renderer", "builtin"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "unknown partner P404" in proc.stderr
+    assert "Traceback" not in proc.stderr
