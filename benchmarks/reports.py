@@ -49,8 +49,9 @@ def build_workspace(out: Path, partners: int, seed: int) -> Path:
     for name in ("notebooks", "expectations"):
         shutil.copytree(ROOT / name, ws / name)
     shutil.copy(ROOT / "params.yaml", ws / "params.yaml")
-    generate_sample(paths.raw, partners=partners, years=3, seed=seed, end_period="2025/26",
-                    messy=True)
+    generate_sample(
+        paths.raw, partners=partners, years=3, seed=seed, end_period="2025/26", messy=True
+    )
     if run_validate_stage(paths, strict=False, console=Console(quiet=True)) not in (0, 1):
         raise SystemExit("validate failed")
     if run_compute_stage(paths, proxies=None, console=Console(quiet=True)) != 0:
@@ -65,8 +66,9 @@ def pipeline_way(ws: Path, jobs: int, formats: list[str]) -> tuple[float, int]:
     paths = CyclePaths.of("bench", ws)
     shutil.rmtree(paths.reports / "partners", ignore_errors=True)
     start = time.perf_counter()
-    code = run_report_stage(paths, partners="all", renderer="builtin", formats=formats, jobs=jobs,
-                            console=None)
+    code = run_report_stage(
+        paths, partners="all", renderer="builtin", formats=formats, jobs=jobs, console=None
+    )
     elapsed = time.perf_counter() - start
     if code != 0:
         raise SystemExit("pipeline report stage failed")
@@ -81,13 +83,39 @@ def by_hand(ws: Path, partner_ids: list[str], formats: list[str]) -> tuple[float
     for pid in partner_ids:
         executed = out / f"{pid}.ipynb"
         subprocess.run(
-            [str(BIN / "papermill"), str(ws / "notebooks" / "03_health_check.ipynb"),
-             str(executed), "-p", "cycle", "bench", "-p", "workspace", str(ws),
-             "-p", "audience", pid, "-k", "python3", "--no-progress-bar"],
-            check=True, capture_output=True)
+            [
+                str(BIN / "papermill"),
+                str(ws / "notebooks" / "03_health_check.ipynb"),
+                str(executed),
+                "-p",
+                "cycle",
+                "bench",
+                "-p",
+                "workspace",
+                str(ws),
+                "-p",
+                "audience",
+                pid,
+                "-k",
+                "python3",
+                "--no-progress-bar",
+            ],
+            check=True,
+            capture_output=True,
+        )
         for fmt in formats:
-            subprocess.run([sys.executable, "-m", "pipeline.render_builtin", str(executed),
-                            str(out / pid), fmt], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pipeline.render_builtin",
+                    str(executed),
+                    str(out / pid),
+                    fmt,
+                ],
+                check=True,
+                capture_output=True,
+            )
     return time.perf_counter() - start, len(partner_ids)
 
 
@@ -95,8 +123,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--partners", type=int, default=50)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--hand-limit", type=int, default=0,
-                    help="time the by-hand loop over this many partners (0: all)")
+    ap.add_argument(
+        "--hand-limit",
+        type=int,
+        default=0,
+        help="time the by-hand loop over this many partners (0: all)",
+    )
     ap.add_argument("--formats", default="html,pdf")
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
@@ -109,7 +141,9 @@ def main() -> None:
 
     import pandas as pd
 
-    ids = sorted(pd.read_parquet(ws / "data" / "clean" / "bench" / "partners.parquet")["partner_id"])
+    ids = sorted(
+        pd.read_parquet(ws / "data" / "clean" / "bench" / "partners.parquet")["partner_id"]
+    )
     hand_ids = ids[: args.hand_limit] if args.hand_limit else ids
 
     fast, n_fast = pipeline_way(ws, args.jobs, formats)
@@ -117,8 +151,10 @@ def main() -> None:
     per_fast, per_slow = fast / n_fast, slow / n_slow
     print(f"partners: {args.partners}, formats: {','.join(formats)}, jobs: {args.jobs}")
     print(f"pipeline : {n_fast:4d} reports in {fast:7.1f} s = {per_fast:6.3f} s per report")
-    print(f"by hand  : {n_slow:4d} reports in {slow:7.1f} s = {per_slow:6.3f} s per report"
-          f"{' (first ' + str(n_slow) + ' partners)' if n_slow < len(ids) else ''}")
+    print(
+        f"by hand  : {n_slow:4d} reports in {slow:7.1f} s = {per_slow:6.3f} s per report"
+        f"{' (first ' + str(n_slow) + ' partners)' if n_slow < len(ids) else ''}"
+    )
     print(f"ratio    : {per_slow / per_fast:.1f}x faster per report")
 
 

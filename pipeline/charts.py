@@ -72,6 +72,13 @@ def fmt_number(value: float | None, unit: str = "count") -> str:
     return f"{value:,.1f}"
 
 
+def _tick(value: float, unit: str) -> str:
+    """An axis label: like `fmt_number`, without decimals on round ticks."""
+    if unit == "percent":
+        return f"{value:,.0f}%"
+    return fmt_number(value, unit)
+
+
 def _png(fig: Figure) -> tuple[bytes, int, int]:
     canvas = FigureCanvasAgg(fig)
     buf = io.BytesIO()
@@ -104,10 +111,19 @@ def trend_chart(
     cols = min(n, 3)
     rows = math.ceil(n / cols)
     with matplotlib.rc_context(STYLE):
-        height = 1.95 * rows + 0.45
-        fig = _new(2.45 * cols + 0.3, height, left=0.36 / (2.45 * cols + 0.3) * 2.2 / 2,
-                   right=0.97, top=1 - 0.62 / height, bottom=0.42 / height,
-                   wspace=0.42, hspace=0.62 * rows / height * 2.4)
+        # Fixed margins in inches (a constrained layout would double the drawing time).
+        width, gap, panel = 2.5 * cols + 0.35, 0.8, 1.3
+        height = rows * panel + (rows - 1) * gap + 0.75 + 0.4
+        fig = _new(
+            width,
+            height,
+            left=0.62 / width,
+            right=1 - 0.4 / width,
+            top=1 - 0.75 / height,
+            bottom=0.4 / height,
+            wspace=0.55,
+            hspace=gap / panel,
+        )
         alt_parts = []
         for i, (mid, short, unit, values, target) in enumerate(series):
             ax = fig.add_subplot(rows, cols, i + 1)
@@ -118,21 +134,43 @@ def trend_chart(
                 ax.axhline(target, color=TARGET, linestyle="--", linewidth=1.1, label="target")
             for x, y in zip(xs, ys, strict=True):
                 if math.isnan(y):
-                    ax.annotate("no return", (x, 0), fontsize=7, color=MUTED, ha="center",
-                                xycoords=("data", "axes fraction"), xytext=(0, 4),
-                                textcoords="offset points")
-            ax.set_xticks(xs, [p.replace("/", "/\n") if len(periods) > 4 else p for p in periods],
-                          fontsize=7.5)
+                    ax.annotate(
+                        "no return",
+                        (x, 0),
+                        fontsize=7,
+                        color=MUTED,
+                        ha="center",
+                        xycoords=("data", "axes fraction"),
+                        xytext=(0, 4),
+                        textcoords="offset points",
+                    )
+            ax.set_xticks(
+                xs,
+                [p.replace("/", "/\n") if len(periods) > 4 else p for p in periods],
+                fontsize=7.5,
+            )
             ax.set_title(_wrap(f"{mid} {short}", 30), fontsize=8.5)
-            ax.set_ylim(bottom=0)
+            top = max([y for y in ys if not math.isnan(y)] + [target or 0, 0])
+            ax.set_ylim(0, top * 1.15 if top > 0 else 1)
             ax.yaxis.set_major_locator(MaxNLocator(4))
-            ax.yaxis.set_major_formatter(lambda v, _p, u=unit: fmt_number(v, u))
+            ax.yaxis.set_major_formatter(lambda v, _p, u=unit: _tick(v, u))
             if i == 0:
-                ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.12), ncols=2,
-                          borderaxespad=0)
-            points = "; ".join(f"{p} {fmt_number(v, unit) if v is not None else 'no return'}"
-                               for p, v in zip(periods, values, strict=True))
-            tgt = f", target {fmt_number(target, unit)}" if target is not None and not math.isnan(target) else ""
+                fig.legend(
+                    loc="upper left",
+                    bbox_to_anchor=(0.62 / width, 1 - 0.04 / height),
+                    ncols=2,
+                    fontsize=7.5,
+                    borderaxespad=0,
+                )
+            points = "; ".join(
+                f"{p} {fmt_number(v, unit) if v is not None else 'no return'}"
+                for p, v in zip(periods, values, strict=True)
+            )
+            tgt = (
+                f", target {fmt_number(target, unit)}"
+                if target is not None and not math.isnan(target)
+                else ""
+            )
             alt_parts.append(f"{mid} {short}: {points}{tgt}")
         png, w, h = _png(fig)
     alt = f"{title}. Line charts by financial year. " + ". ".join(alt_parts) + "."
@@ -149,8 +187,7 @@ def target_chart(
     items = list(items)
     with matplotlib.rc_context(STYLE):
         height = 0.42 * max(len(items), 1) + 0.9
-        fig = _new(6.6, height, left=0.36, right=0.98, top=1 - 0.3 / height,
-                   bottom=0.55 / height)
+        fig = _new(6.6, height, left=0.36, right=0.98, top=1 - 0.3 / height, bottom=0.55 / height)
         ax = fig.add_subplot(1, 1, 1)
         ax.grid(axis="x", color="#dddddd")
         ax.grid(axis="y", visible=False)
@@ -162,15 +199,23 @@ def target_chart(
         ax.axvline(100, color=INK, linewidth=1, linestyle="--")
         ax.text(100, len(items) - 0.35, " target", fontsize=7.5, color=INK, va="bottom")
         for y, share, (_m, _n, s, st) in zip(ys, shares, items, strict=True):
-            ax.text(share + 2, y, f"{s * 100:.0f}%  {rb.status_label(st)}", va="center",
-                    fontsize=7.5, color=INK)
+            # Labels start right of the target line so the two never overlap.
+            ax.text(
+                max(share, 100) + 2,
+                y,
+                f"{s * 100:.0f}%  {rb.status_label(st)}",
+                va="center",
+                fontsize=7.5,
+                color=INK,
+            )
         ax.set_yticks(ys, labels, fontsize=7.5)
         ax.set_xlim(0, 185)
         ax.set_xticks([0, 50, 100, 150], ["0%", "50%", "100%", "150%"])
         ax.set_xlabel("Achieved share of target (bars capped at 150%)")
         png, w, h = _png(fig)
-    described = "; ".join(f"{mid} {short} {s * 100:.0f}% of target, {st}"
-                          for mid, short, s, st in items)
+    described = "; ".join(
+        f"{mid} {short} {s * 100:.0f}% of target, {st}" for mid, short, s, st in items
+    )
     alt = f"{title}. Horizontal bar chart of achieved share of target: {described}."
     return rb.figure(png, alt, caption or title, w, h)
 
@@ -190,21 +235,60 @@ def scorecard_chart(
             ax = fig.add_subplot(1, n, i + 1)
             ax.set_axis_off()
             colour = STATUS_COLOUR.get(status, BOROUGH)
-            ax.add_patch(patches.FancyBboxPatch(
-                (0.02, 0.02), 0.96, 0.96, boxstyle="round,pad=0,rounding_size=0.06",
-                facecolor="white", edgecolor=colour, linewidth=2.2, transform=ax.transAxes))
-            ax.add_patch(patches.Rectangle(
-                (0.02, 0.74), 0.96, 0.24, facecolor=colour, transform=ax.transAxes))
-            ax.text(0.5, 0.86, f"{code} {name}", ha="center", va="center", color="white",
-                    fontsize=8 if len(name) < 12 else 7, fontweight="bold",
-                    transform=ax.transAxes)
-            ax.text(0.5, 0.52, rb.status_label(status), ha="center", va="center", color=INK,
-                    fontsize=9, fontweight="bold", transform=ax.transAxes)
-            ax.text(0.5, 0.22, f"{on} on track · {risk} at risk\n{off} off track · {nod} no data",
-                    ha="center", va="center", color=MUTED, fontsize=6.5, transform=ax.transAxes)
+            ax.add_patch(
+                patches.FancyBboxPatch(
+                    (0.02, 0.02),
+                    0.96,
+                    0.96,
+                    boxstyle="round,pad=0,rounding_size=0.06",
+                    facecolor="white",
+                    edgecolor=colour,
+                    linewidth=2.2,
+                    transform=ax.transAxes,
+                )
+            )
+            ax.add_patch(
+                patches.Rectangle(
+                    (0.02, 0.74), 0.96, 0.24, facecolor=colour, transform=ax.transAxes
+                )
+            )
+            ax.text(
+                0.5,
+                0.86,
+                f"{code} {name}",
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=8 if len(name) < 12 else 7,
+                fontweight="bold",
+                transform=ax.transAxes,
+            )
+            ax.text(
+                0.5,
+                0.52,
+                rb.status_label(status),
+                ha="center",
+                va="center",
+                color=INK,
+                fontsize=9,
+                fontweight="bold",
+                transform=ax.transAxes,
+            )
+            ax.text(
+                0.5,
+                0.22,
+                f"{on} on track · {risk} at risk\n{off} off track · {nod} no data",
+                ha="center",
+                va="center",
+                color=MUTED,
+                fontsize=6.5,
+                transform=ax.transAxes,
+            )
         png, w, h = _png(fig)
-    described = "; ".join(f"{code} {name} {status} ({on} on track, {risk} at risk, {off} off "
-                          f"track, {nod} no data)" for code, name, status, on, risk, off, nod in items)
+    described = "; ".join(
+        f"{code} {name} {status} ({on} on track, {risk} at risk, {off} off track, {nod} no data)"
+        for code, name, status, on, risk, off, nod in items
+    )
     alt = f"{title}. Scorecard of theme status: {described}."
     return rb.figure(png, alt, caption or title, w, h)
 

@@ -23,8 +23,16 @@ from pipeline.readers import input_files, read_table
 #: A financial year written in a cycle id or a return: 2025/26, 2025-26, 2025_26, FY2025-2026.
 _PERIOD_IN_TEXT = re.compile(r"(?<!\d)(\d{4})\s*[-/_ ]\s*(\d{2}|\d{4})(?!\d)")
 
-COLUMNS = ["partner_id", "partner_name", "contract_id", "contract_title", "measure_id",
-           "period", "status", "source"]
+COLUMNS = [
+    "partner_id",
+    "partner_name",
+    "contract_id",
+    "contract_title",
+    "measure_id",
+    "period",
+    "status",
+    "source",
+]
 
 
 def period_from_text(text: str | None) -> str | None:
@@ -131,7 +139,9 @@ def build_checklist(raw_dir: Path, cycle: str, period: str | None = None) -> Che
         period = period or current_period()
 
     if not contracts:
-        notes.append("no contracts.csv in the cycle folder yet: nothing is expected until it arrives")
+        notes.append(
+            "no contracts.csv in the cycle folder yet: nothing is expected until it arrives"
+        )
         return Checklist(cycle, period, pd.DataFrame(columns=COLUMNS), tuple(notes))
 
     names: dict[str, str] = {}
@@ -142,8 +152,13 @@ def build_checklist(raw_dir: Path, cycle: str, period: str | None = None) -> Che
 
     received: dict[tuple[str, str], str] = {}
     for frame in returns:
-        for cid, mid, per, src in zip(frame["contract_id"], frame["measure_id"], frame["period"],
-                                      frame["source_file"], strict=True):
+        for cid, mid, per, src in zip(
+            frame["contract_id"],
+            frame["measure_id"],
+            frame["period"],
+            frame["source_file"],
+            strict=True,
+        ):
             if period_from_text(per) == period:
                 received.setdefault((_key(cid), _key(mid)), src)
 
@@ -156,22 +171,27 @@ def build_checklist(raw_dir: Path, cycle: str, period: str | None = None) -> Che
             # kept in (chasing a return that is not owed is better than missing one that is).
             if (start and start > last) or (end and end < first):
                 continue
-            measures = [m.strip() for m in (rec.get("outcome_measures") or "").split(";") if m.strip()]
+            measures = [
+                m.strip() for m in (rec.get("outcome_measures") or "").split(";") if m.strip()
+            ]
             pid = (rec.get("partner_id") or "").strip()
             for mid in measures:
                 src = received.get((_key(rec.get("contract_id")), _key(mid)))
-                rows.append({
-                    "partner_id": pid,
-                    "partner_name": names.get(_key(pid), ""),
-                    "contract_id": (rec.get("contract_id") or "").strip(),
-                    "contract_title": rec.get("title") or "",
-                    "measure_id": mid.upper(),
-                    "period": period,
-                    "status": "received" if src else "missing",
-                    "source": src or "",
-                })
+                rows.append(
+                    {
+                        "partner_id": pid,
+                        "partner_name": names.get(_key(pid), ""),
+                        "contract_id": (rec.get("contract_id") or "").strip(),
+                        "contract_title": rec.get("title") or "",
+                        "measure_id": mid.upper(),
+                        "period": period,
+                        "status": "received" if src else "missing",
+                        "source": src or "",
+                    }
+                )
     table = pd.DataFrame(rows, columns=COLUMNS).sort_values(
-        ["partner_id", "contract_id", "measure_id"], kind="stable", ignore_index=True)
+        ["partner_id", "contract_id", "measure_id"], kind="stable", ignore_index=True
+    )
     return Checklist(cycle, period, table, tuple(notes))
 
 
@@ -182,17 +202,36 @@ def _md_cell(value: object) -> str:
 
 
 def to_markdown(checklist: Checklist) -> str:
-    lines = [f"# Checklist of expected returns: cycle {_md_cell(checklist.cycle)}", "",
-             f"Period {checklist.period}. {_md_cell(checklist.summary())}.", ""]
+    lines = [
+        f"# Checklist of expected returns: cycle {_md_cell(checklist.cycle)}",
+        "",
+        f"Period {checklist.period}. {_md_cell(checklist.summary())}.",
+        "",
+    ]
     lines += [f"- {_md_cell(n)}" for n in checklist.notes]
     if checklist.notes:
         lines.append("")
-    lines += ["| Partner | Name | Contract | Title | Measure | Status | File |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "| Partner | Name | Contract | Title | Measure | Status | File |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in checklist.rows.to_dict("records"):
-        lines.append("| " + " | ".join(_md_cell(r[c]) for c in (
-            "partner_id", "partner_name", "contract_id", "contract_title", "measure_id",
-            "status", "source")) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                _md_cell(r[c])
+                for c in (
+                    "partner_id",
+                    "partner_name",
+                    "contract_id",
+                    "contract_title",
+                    "measure_id",
+                    "status",
+                    "source",
+                )
+            )
+            + " |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -13,13 +13,40 @@ from pipeline.expectations import split_measures
 
 #: The columns of each clean table, in order (after source_file, source_row).
 COLUMNS: dict[Kind, tuple[str, ...]] = {
-    "returns": ("partner_id", "contract_id", "measure_id", "period", "value", "target",
-                "denominator", "evidence", "comment", "verified", "submitted_on"),
+    "returns": (
+        "partner_id",
+        "contract_id",
+        "measure_id",
+        "period",
+        "value",
+        "target",
+        "denominator",
+        "evidence",
+        "comment",
+        "verified",
+        "submitted_on",
+    ),
     "partners": ("partner_id", "name", "type", "postcode", "sme"),
-    "contracts": ("contract_id", "partner_id", "title", "start", "end", "value_gbp",
-                  "outcome_measures", "linked_to_subject_matter"),
-    "spend": ("body", "date", "transaction_number", "amount", "supplier_name", "supplier_id",
-              "expense_area", "expense_type"),
+    "contracts": (
+        "contract_id",
+        "partner_id",
+        "title",
+        "start",
+        "end",
+        "value_gbp",
+        "outcome_measures",
+        "linked_to_subject_matter",
+    ),
+    "spend": (
+        "body",
+        "date",
+        "transaction_number",
+        "amount",
+        "supplier_name",
+        "supplier_id",
+        "expense_area",
+        "expense_type",
+    ),
     "suppliers": ("supplier_id", "name", "postcode", "type", "sme"),
 }
 NUMBERS = {"value", "target", "denominator", "value_gbp", "amount"}

@@ -467,8 +467,8 @@ def run_compute_stage(
 
     console = console or Console(stderr=True)
     check_inputs(paths)
-    if proxies is not None and not Path(proxies).exists():
-        raise UserError(f"{proxies}: proxy values file not found")
+    if proxies is not None:
+        load_proxies(proxies)  # a bad file fails here, in one line, before a kernel starts
     reporter = RichReporter(console)
     try:
         execute(
@@ -489,7 +489,8 @@ def run_compute_stage(
     console.print(
         f"[green]computed[/] {paths.measures} for {findings['latest_period']}: "
         f"{findings['coverage'].get(str(findings['latest_period']), 0)} partners reporting, "
-        f"{len(findings['enforcement'])} for enforcement, {len(findings['endorsement'])} endorsed, "
+        f"{sum(1 for e in findings['enforcement'] if e['current'])} contract measures for "
+        f"enforcement, {len(findings['endorsement'])} partners endorsed, "
         f"{len(findings['gaps']['uncovered_measures'])} measures uncovered, "
         f"social value estimate GBP {sv['borough']:,.0f}",
         highlight=False,

@@ -98,14 +98,22 @@ def _outputs_to_commit(cycle: str) -> list[str]:
     They are aggregate metrics and plot data, small and free of partner detail, and being in git
     is what lets `dvc metrics diff review/A review/B` compare two closed cycles without a remote.
     """
-    return [f"reports/{cycle}/metrics", f"reports/{cycle}/plots",
-            f"reports/{cycle}/data-quality/validation.json"]
+    return [
+        f"reports/{cycle}/metrics",
+        f"reports/{cycle}/plots",
+        f"reports/{cycle}/data-quality/validation.json",
+    ]
 
 
 def _allowed_dirty(cycle: str) -> tuple[str, ...]:
     """Paths close may find changed: the records of this cycle's run, which close commits."""
-    return ("params.yaml", "dvc.lock", f"data/raw/{cycle}.dvc", "data/raw/.gitignore",
-            *_outputs_to_commit(cycle))
+    return (
+        "params.yaml",
+        "dvc.lock",
+        f"data/raw/{cycle}.dvc",
+        "data/raw/.gitignore",
+        *_outputs_to_commit(cycle),
+    )
 
 
 def _is_allowed(path: str, allowed: tuple[str, ...]) -> bool:
@@ -150,8 +158,11 @@ def check_can_close(root: Path, cycle: str) -> None:
             f"cannot close {cycle}: the DVC remote {remote!r} points at {url}, "
             "whose parent folder does not exist (is the shared drive mounted?)"
         )
-    dirty = [(code, p) for code, p in tools.status_porcelain(root)
-             if not _is_allowed(p, _allowed_dirty(cycle))]
+    dirty = [
+        (code, p)
+        for code, p in tools.status_porcelain(root)
+        if not _is_allowed(p, _allowed_dirty(cycle))
+    ]
     if dirty:
         shown = ", ".join(p for _, p in dirty[:5]) + (" ..." if len(dirty) > 5 else "")
         raise UserError(
@@ -159,12 +170,14 @@ def check_can_close(root: Path, cycle: str) -> None:
             "(the tag must record exactly the code and settings that produced the results)"
         )
     if not (root / "dvc.lock").exists():
-        raise UserError(f"cannot close {cycle}: the pipeline has never run here (no dvc.lock); "
-                        "run `dvc repro`")
+        raise UserError(
+            f"cannot close {cycle}: the pipeline has never run here (no dvc.lock); run `dvc repro`"
+        )
     ran = _lock_cycle(root / "dvc.lock")
     if ran != cycle:
-        raise UserError(f"cannot close {cycle}: dvc.lock records a run of cycle {ran!r}; "
-                        "run `dvc repro`")
+        raise UserError(
+            f"cannot close {cycle}: dvc.lock records a run of cycle {ran!r}; run `dvc repro`"
+        )
     stale = tools.stale_stages(root)
     if stale:
         raise UserError(
@@ -248,16 +261,22 @@ def list_cycles(workspace: Path) -> list[CycleInfo]:
     tagged: set[str] = set()
     in_git = tools.git(root, "rev-parse", "--git-dir", check=False).ok
     if in_git:
-        tagged = {t[len(TAG_PREFIX):] for t in tools.tags(root, TAG_PREFIX + "*")}
+        tagged = {t[len(TAG_PREFIX) :] for t in tools.tags(root, TAG_PREFIX + "*")}
     names |= tagged
     current = str(load_params(root / "params.yaml")["cycle"])
+    names.add(current)
     infos = []
     for name in sorted(names):
         closed = name in tagged
-        infos.append(CycleInfo(
-            name, "closed" if closed else "open", name == current, (raw / name).is_dir(),
-            tools.tag_date(root, TAG_PREFIX + name) if closed else "",
-        ))
+        infos.append(
+            CycleInfo(
+                name,
+                "closed" if closed else "open",
+                name == current,
+                (raw / name).is_dir(),
+                tools.tag_date(root, TAG_PREFIX + name) if closed else "",
+            )
+        )
     return infos
 
 
@@ -293,8 +312,10 @@ def diff_cycles(workspace: Path, a: str, b: str) -> CycleDiff:
     root = tools.repo_root(workspace)
     for c in (a, b):
         if not tools.tag_exists(root, tag_of(c)):
-            raise UserError(f"cycle {c} is not closed (no git tag {tag_of(c)}): "
-                            f"close it with `svf cycle close {c}` first")
+            raise UserError(
+                f"cycle {c} is not closed (no git tag {tag_of(c)}): "
+                f"close it with `svf cycle close {c}` first"
+            )
     result = CycleDiff(a, b)
     raw = tools.dvc_json(root, "metrics", "diff", tag_of(a), tag_of(b), "--all")
     for path, entries in (raw or {}).items():
@@ -353,8 +374,14 @@ def _compare_tables(recorded: pd.DataFrame, rerun: pd.DataFrame) -> str:
     return ""
 
 
-def reproduce_cycle(workspace: Path, cycle: str, *, keep: bool = False,
-                    from_remote: bool = False, show_output: bool = False) -> Reproduced:
+def reproduce_cycle(
+    workspace: Path,
+    cycle: str,
+    *,
+    keep: bool = False,
+    from_remote: bool = False,
+    show_output: bool = False,
+) -> Reproduced:
     """Re-run a closed cycle from its tag in a separate git worktree and compare measures.
 
     The worktree (a checkout of `review/<cycle>` in a temporary folder) leaves the analyst's own
@@ -374,13 +401,18 @@ def reproduce_cycle(workspace: Path, cycle: str, *, keep: bool = False,
         if from_remote:
             tools.dvc(wt, "cache", "dir", "--local", str(tmp / "cache"))
         else:
-            cache_dir = tools.dvc(root, "cache", "dir").stdout.strip() or str(root / ".dvc" / "cache")
+            cache_dir = tools.dvc(root, "cache", "dir").stdout.strip() or str(
+                root / ".dvc" / "cache"
+            )
             tools.dvc(wt, "cache", "dir", "--local", cache_dir)
         if remote and url:
             # The committed config may hold a relative path, which means another folder here.
             tools.dvc(wt, "remote", "modify", "--local", remote, "url", url)
-        tools.dvc(wt, "pull" if (from_remote or remote) else "checkout")
+        # Only what the re-run needs: this cycle's inputs, and the measures recorded at close
+        # to compare with (not other cycles' inputs, not the rendered reports).
         measures = CyclePaths.of(cycle, wt).measures
+        targets = [f"data/raw/{cycle}.dvc", str(measures.relative_to(wt))]
+        tools.dvc(wt, "pull" if (from_remote or remote) else "checkout", *targets)
         if not measures.exists():
             raise UserError(f"the closed cycle {cycle} has no {measures.relative_to(wt)} recorded")
         recorded = pd.read_parquet(measures)
@@ -389,8 +421,9 @@ def reproduce_cycle(workspace: Path, cycle: str, *, keep: bool = False,
         result = tools.dvc(wt, "repro", "--force", check=False, env=env, capture=not show_output)
         if not result.ok:
             detail = tools.last_line(result.stderr) or tools.last_line(result.stdout)
-            raise UserError(f"re-running cycle {cycle} failed in {wt}: "
-                            f"{detail or 'see the dvc output above'}")
+            raise UserError(
+                f"re-running cycle {cycle} failed in {wt}: {detail or 'see the dvc output above'}"
+            )
         rerun = pd.read_parquet(measures)
         detail = _compare_tables(recorded, rerun)
         return Reproduced(cycle, detail == "", len(rerun), detail, wt if keep else None)
@@ -408,27 +441,38 @@ def reproduce_cycle(workspace: Path, cycle: str, *, keep: bool = False,
 def open_command(
     cycle: Annotated[str, typer.Argument(help="Cycle id, e.g. 2025-26")],
     workspace: WorkspaceOpt = Path("."),
-    period: Annotated[str | None, typer.Option(help="Financial year expected, YYYY/YY "
-                                               "(default: from the cycle id)")] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(help="Financial year expected, YYYY/YY (default: from the cycle id)"),
+    ] = None,
 ) -> None:
     """Start a cycle: create data/raw/C, set params.yaml, print the checklist of expected returns."""
     checklist = open_cycle(workspace, cycle, period=period)
     paths = CyclePaths.of(cycle, workspace)
-    table = Table(title=f"Expected returns, cycle {escape(cycle)} ({checklist.period})",
-                  title_justify="left")
+    table = Table(
+        title=f"Expected returns, cycle {escape(cycle)} ({checklist.period})", title_justify="left"
+    )
     for col in ("Partner", "Name", "Contract", "Measure", "Status"):
         table.add_column(col)
     for r in checklist.rows.to_dict("records"):
         status = "[green]received[/]" if r["status"] == "received" else "[red]MISSING[/]"
-        table.add_row(escape(r["partner_id"]), escape(r["partner_name"]),
-                      escape(r["contract_id"]), escape(r["measure_id"]), status)
+        table.add_row(
+            escape(r["partner_id"]),
+            escape(r["partner_name"]),
+            escape(r["contract_id"]),
+            escape(r["measure_id"]),
+            status,
+        )
     if len(checklist.rows):
         out.print(table)
     for note in checklist.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     out.print(escape(checklist.summary()), highlight=False)
-    console.print(f"[green]opened[/] cycle {escape(cycle)}: put returns in {paths.raw}; "
-                  f"checklist in {paths.reports / 'checklist.md'}", highlight=False)
+    console.print(
+        f"[green]opened[/] cycle {escape(cycle)}: put returns in {paths.raw}; "
+        f"checklist in {paths.reports / 'checklist.md'}",
+        highlight=False,
+    )
 
 
 @cycle_app.command("close")
@@ -438,10 +482,12 @@ def close_command(
 ) -> None:
     """Record and publish a finished cycle: dvc add, commit, tag review/C, dvc push."""
     closed = close_cycle(workspace, cycle)
-    console.print(f"[green]closed[/] cycle {escape(cycle)}: commit {closed.commit[:8]}, tag "
-                  f"{escape(closed.tag)}, pushed to DVC remote {escape(closed.remote)}. "
-                  "Push the tag to your git server with `git push --follow-tags`.",
-                  highlight=False)
+    console.print(
+        f"[green]closed[/] cycle {escape(cycle)}: commit {closed.commit[:8]}, tag "
+        f"{escape(closed.tag)}, pushed to DVC remote {escape(closed.remote)}. "
+        "Push the tag to your git server with `git push --follow-tags`.",
+        highlight=False,
+    )
 
 
 @cycle_app.command("list")
@@ -451,8 +497,13 @@ def list_command(workspace: WorkspaceOpt = Path(".")) -> None:
     for col in ("Cycle", "State", "Closed on", "Raw folder", "Current"):
         table.add_column(col)
     for info in list_cycles(workspace):
-        table.add_row(escape(info.cycle), info.state, info.closed_on,
-                      "yes" if info.raw_folder else "no", "*" if info.current else "")
+        table.add_row(
+            escape(info.cycle),
+            info.state,
+            info.closed_on,
+            "yes" if info.raw_folder else "no",
+            "*" if info.current else "",
+        )
     out.print(table)
 
 
@@ -480,18 +531,26 @@ def reproduce_command(
     cycle: Annotated[str, typer.Argument(help="Closed cycle to re-run")],
     workspace: WorkspaceOpt = Path("."),
     keep: Annotated[bool, typer.Option(help="Keep the temporary checkout for inspection")] = False,
-    from_remote: Annotated[bool, typer.Option(
-        "--from-remote", help="Use an empty cache: pull every input from the DVC remote")] = False,
+    from_remote: Annotated[
+        bool,
+        typer.Option(
+            "--from-remote", help="Use an empty cache: pull every input from the DVC remote"
+        ),
+    ] = False,
 ) -> None:
     """Check out review/C in a temporary worktree, re-run the pipeline, compare the measures."""
-    result = reproduce_cycle(workspace, cycle, keep=keep, from_remote=from_remote,
-                             show_output=True)
+    result = reproduce_cycle(workspace, cycle, keep=keep, from_remote=from_remote, show_output=True)
     where = f" (checkout kept in {result.worktree})" if result.worktree else ""
     if result.equal:
-        console.print(f"[green]reproduced[/] cycle {escape(cycle)}: the measures table "
-                      f"({result.rows} rows) equals the one recorded at close{where}",
-                      highlight=False)
+        console.print(
+            f"[green]reproduced[/] cycle {escape(cycle)}: the measures table "
+            f"({result.rows} rows) equals the one recorded at close{where}",
+            highlight=False,
+        )
         return
-    console.print(f"[bold red]not reproduced[/]: cycle {escape(cycle)}'s measures differ from "
-                  f"those recorded at close: {escape(result.detail)}{where}", highlight=False)
+    console.print(
+        f"[bold red]not reproduced[/]: cycle {escape(cycle)}'s measures differ from "
+        f"those recorded at close: {escape(result.detail)}{where}",
+        highlight=False,
+    )
     raise typer.Exit(1)

@@ -88,24 +88,30 @@ def _plot_section(name: str, rows: dict[str, list[dict[str, Any]]], a: str, b: s
     """One theme's plot data: each series (measure) and period, the value in A and in B."""
     sample = (rows["a"] or rows["b"])[0] if (rows["a"] or rows["b"]) else {}
     columns = list(sample)
-    value_cols = [c for c in columns if c != "period"
-                  and all(_num(r.get(c)) is not None or r.get(c) in (None, "")
-                          for r in rows["a"] + rows["b"])]
+    value_cols = [
+        c
+        for c in columns
+        if c != "period"
+        and all(_num(r.get(c)) is not None or r.get(c) in (None, "") for r in rows["a"] + rows["b"])
+    ]
     key_cols = [c for c in columns if c not in value_cols and c != "period"]
     has_period = "period" in columns
     index: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
     for side in ("a", "b"):
         for r in rows[side]:
-            key = tuple(str(r.get(c, "")) for c in key_cols) + ((str(r.get("period", "")),)
-                                                               if has_period else ())
+            key = tuple(str(r.get(c, "")) for c in key_cols) + (
+                (str(r.get("period", "")),) if has_period else ()
+            )
             index.setdefault(key, {})[side] = r
     head = [*key_cols, *(["period"] if has_period else [])]
     parts = [f"<h3>{escape(name)}</h3>", "<table><thead><tr>"]
     parts += [f'<th scope="col">{escape(c)}</th>' for c in head]
     for c in value_cols:
-        parts += [f'<th scope="col">{escape(c)}: {escape(a)}</th>',
-                  f'<th scope="col">{escape(c)}: {escape(b)}</th>',
-                  f'<th scope="col">{escape(c)}: change</th>']
+        parts += [
+            f'<th scope="col">{escape(c)}: {escape(a)}</th>',
+            f'<th scope="col">{escape(c)}: {escape(b)}</th>',
+            f'<th scope="col">{escape(c)}: change</th>',
+        ]
     parts.append("</tr></thead><tbody>")
     for key in sorted(index):
         pair = index[key]
@@ -114,8 +120,10 @@ def _plot_section(name: str, rows: dict[str, list[dict[str, Any]]], a: str, b: s
             va = pair.get("a", {}).get(c)
             vb = pair.get("b", {}).get(c)
             text, cls = _change(va, vb)
-            parts.append(f'<td class="num">{_fmt(va)}</td><td class="num">{_fmt(vb)}</td>'
-                         f'<td class="{cls}">{escape(text)}</td>')
+            parts.append(
+                f'<td class="num">{_fmt(va)}</td><td class="num">{_fmt(vb)}</td>'
+                f'<td class="{cls}">{escape(text)}</td>'
+            )
         parts.append("</tr>")
     parts.append("</tbody></table>")
     return parts
@@ -125,7 +133,8 @@ def render_diff_html(diff: CycleDiff) -> str:
     """The whole page: headline metrics, then each theme's plot data side by side."""
     a, b = diff.a, diff.b
     parts = [
-        "<!DOCTYPE html>", '<html lang="en-GB"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="en-GB"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Review cycles compared: {escape(a)} and {escape(b)}</title>",
         f"<style>{_CSS}</style></head><body><main>",

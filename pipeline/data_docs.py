@@ -49,23 +49,35 @@ def build_site(paths: CyclePaths, runner: Any) -> Path:
 
 def summary_tables(summary: dict[str, Any], quarantine: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The summary as tables: files, reasons, top failing expectations, partners."""
-    files = pd.DataFrame(summary["files"], columns=["file", "kind", "rows", "clean", "quarantined",
-                                                    "superseded", "file_error"])
+    files = pd.DataFrame(
+        summary["files"],
+        columns=["file", "kind", "rows", "clean", "quarantined", "superseded", "file_error"],
+    )
     rows = quarantine[quarantine["source_row"].notna()]
     reasons = (
-        rows.groupby(["kind", "expectation", "column"], dropna=False).size()
-        .rename("rows").reset_index().sort_values("rows", ascending=False, kind="stable")
+        rows.groupby(["kind", "expectation", "column"], dropna=False)
+        .size()
+        .rename("rows")
+        .reset_index()
+        .sort_values("rows", ascending=False, kind="stable")
     )
     whole = quarantine[quarantine["source_row"].isna()][["kind", "source_file", "reason"]]
-    exps = pd.DataFrame(summary["expectations"],
-                        columns=["kind", "expectation", "column", "evaluated", "failed", "pass_rate"])
+    exps = pd.DataFrame(
+        summary["expectations"],
+        columns=["kind", "expectation", "column", "evaluated", "failed", "pass_rate"],
+    )
     top = exps[exps["failed"] > 0].sort_values("failed", ascending=False, kind="stable").head(TOP)
     partners = pd.DataFrame(
         [{"partner_id": p, **v} for p, v in summary["partners"].items()],
         columns=["partner_id", "rows", "quarantined"],
     )
-    return {"files": files, "reasons": reasons, "files_rejected": whole,
-            "top_expectations": top, "partners": partners}
+    return {
+        "files": files,
+        "reasons": reasons,
+        "files_rejected": whole,
+        "top_expectations": top,
+        "partners": partners,
+    }
 
 
 _PAGE = """<!doctype html>
@@ -124,10 +136,12 @@ def print_summary(console: Any, summary: dict[str, Any], paths: CyclePaths) -> N
         f"{t['superseded']} superseded; reconciles: {'yes' if summary['reconciles'] else 'NO'}",
         highlight=False,
     )
-    for title, key in (("Quarantined by reason", "reasons"),
-                       ("Top failing expectations", "top_expectations"),
-                       ("Files rejected whole", "files_rejected"),
-                       ("Per partner", "partners")):
+    for title, key in (
+        ("Quarantined by reason", "reasons"),
+        ("Top failing expectations", "top_expectations"),
+        ("Files rejected whole", "files_rejected"),
+        ("Per partner", "partners"),
+    ):
         frame = tables[key].head(TOP)
         if frame.empty:
             continue

@@ -62,20 +62,35 @@ def last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def _run(argv: Sequence[str], cwd: Path, *, check: bool, what: str,
-         env: Mapping[str, str] | None = None, capture: bool = True) -> Result:
+def _run(
+    argv: Sequence[str],
+    cwd: Path,
+    *,
+    check: bool,
+    what: str,
+    env: Mapping[str, str] | None = None,
+    capture: bool = True,
+) -> Result:
     try:
         proc = subprocess.run(
-            list(argv), cwd=cwd, env=tool_env(env), text=True,
+            list(argv),
+            cwd=cwd,
+            env=tool_env(env),
+            text=True,
             stdout=subprocess.PIPE if capture else None,
-            stderr=subprocess.PIPE if capture else None, check=False,
+            stderr=subprocess.PIPE if capture else None,
+            check=False,
         )
     except FileNotFoundError:
-        raise ToolError(f"{what} is not installed or not on PATH (needed to run {argv[0]})") from None
+        raise ToolError(
+            f"{what} is not installed or not on PATH (needed to run {argv[0]})"
+        ) from None
     result = Result(tuple(argv), proc.returncode, proc.stdout or "", proc.stderr or "")
     if check and not result.ok:
         shown = " ".join(argv)
-        detail = last_line(result.stderr) or last_line(result.stdout) or f"exit status {proc.returncode}"
+        detail = (
+            last_line(result.stderr) or last_line(result.stdout) or f"exit status {proc.returncode}"
+        )
         raise ToolError(f"`{shown}` failed in {cwd}: {detail}")
     return result
 
@@ -87,13 +102,22 @@ def git(repo: Path, *args: str, check: bool = True) -> Result:
     return _run(["git", *args], repo, check=check, what="git")
 
 
-def dvc(repo: Path, *args: str, check: bool = True, capture: bool = True,
-        env: Mapping[str, str] | None = None) -> Result:
+def dvc(
+    repo: Path,
+    *args: str,
+    check: bool = True,
+    capture: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> Result:
     """Run `dvc <args>` in `repo` with this interpreter's DVC (`python -m dvc`)."""
     argv = [sys.executable, "-m", "dvc", *args]
     result = _run(argv, repo, check=False, what="dvc", capture=capture, env=env)
     if check and not result.ok:
-        detail = last_line(result.stderr) or last_line(result.stdout) or f"exit status {result.returncode}"
+        detail = (
+            last_line(result.stderr)
+            or last_line(result.stdout)
+            or f"exit status {result.returncode}"
+        )
         raise ToolError(f"`dvc {' '.join(args)}` failed in {repo}: {detail}")
     return result
 
@@ -110,7 +134,9 @@ def dvc_json(repo: Path, *args: str) -> Any:
         # DVC may print a warning line before the JSON document: parse from the first brace.
         start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
         if start < 0:
-            raise ToolError(f"`dvc {' '.join(args)} --json` printed no JSON: {last_line(text)}") from None
+            raise ToolError(
+                f"`dvc {' '.join(args)} --json` printed no JSON: {last_line(text)}"
+            ) from None
         return json.loads(text[start:])
 
 
@@ -214,7 +240,8 @@ def describe_stale(status: Mapping[str, Any]) -> str:
                 for kind, detail in change.items():
                     if isinstance(detail, dict):
                         reasons.append(
-                            kind.replace("changed ", "") + ": "
+                            kind.replace("changed ", "")
+                            + ": "
                             + ", ".join(f"{p} {s}" for p, s in detail.items())
                         )
                     else:

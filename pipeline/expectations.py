@@ -50,8 +50,13 @@ Expectation = dict[str, Any]
 
 
 def _e(
-    type_: str, column: str | list[str], sentence: str, *, about: str | None = None,
-    stage: str = "rows", **kwargs: Any,
+    type_: str,
+    column: str | list[str],
+    sentence: str,
+    *,
+    about: str | None = None,
+    stage: str = "rows",
+    **kwargs: Any,
 ) -> Expectation:
     """One expectation in GX's JSON form, with the partner-facing sentence in `meta`."""
     kw: dict[str, Any] = {"column_list": column} if isinstance(column, list) else {"column": column}
@@ -77,29 +82,36 @@ def _not_null(columns: Iterable[str]) -> list[Expectation]:
 
 def _number(column: str) -> Expectation:
     return _e(
-        "expect_column_values_to_match_regex", column,
-        f"value '{{value}}' in column {column} is not a number", regex=parsing.NUMBER_PATTERN,
+        "expect_column_values_to_match_regex",
+        column,
+        f"value '{{value}}' in column {column} is not a number",
+        regex=parsing.NUMBER_PATTERN,
     )
 
 
 def _yes_no(column: str) -> Expectation:
     return _e(
-        "expect_column_values_to_match_regex", column,
-        f"value '{{value}}' in column {column} is not yes or no", regex=parsing.YES_NO_PATTERN,
+        "expect_column_values_to_match_regex",
+        column,
+        f"value '{{value}}' in column {column} is not yes or no",
+        regex=parsing.YES_NO_PATTERN,
     )
 
 
 def _date(column: str) -> Expectation:
     return _e(
-        "expect_column_values_to_be_in_set", f"{column}__is_date",
+        "expect_column_values_to_be_in_set",
+        f"{column}__is_date",
         f"value '{{value}}' in column {column} is not a date (use YYYY-MM-DD or DD/MM/YYYY)",
-        about=column, value_set=[True],
+        about=column,
+        value_set=[True],
     )
 
 
 def _extra_cells() -> Expectation:
     return _e(
-        "expect_column_values_to_be_null", EXTRA_CELLS,
+        "expect_column_values_to_be_null",
+        EXTRA_CELLS,
         "the row has cells beyond the last column heading ('{detail}')",
     )
 
@@ -108,16 +120,21 @@ def _range(column: str, unit: str) -> Expectation:
     """A unit's range for a numeric column, checked on `<column>__<unit>` (see derive_columns)."""
     if unit == "percent":
         return _e(
-            "expect_column_values_to_be_between", f"{column}__{unit}",
+            "expect_column_values_to_be_between",
+            f"{column}__{unit}",
             f"value '{{value}}' in column {column} is outside 0 to 100: "
             "measure {measure_id} is a percentage",
-            about=column, min_value=0, max_value=100,
+            about=column,
+            min_value=0,
+            max_value=100,
         )
     return _e(
-        "expect_column_values_to_be_between", f"{column}__{unit}",
+        "expect_column_values_to_be_between",
+        f"{column}__{unit}",
         f"value '{{value}}' in column {column} is negative: measure {{measure_id}} counts "
         f"{unit} and cannot be below 0",
-        about=column, min_value=0,
+        about=column,
+        min_value=0,
     )
 
 
@@ -126,9 +143,11 @@ def _registered(column: str, what: str, register: str) -> Expectation:
     `<column>__registered` (pandas `isin` against the clean register): GX copies a value_set
     for every metric it computes, which costs seconds per rule with thousands of ids."""
     return _e(
-        "expect_column_values_to_be_in_set", f"{column}__registered",
+        "expect_column_values_to_be_in_set",
+        f"{column}__registered",
         f"{what} '{{value}}' in column {column} is not in the {register} register",
-        about=column, value_set=[True],
+        about=column,
+        value_set=[True],
     )
 
 
@@ -144,84 +163,141 @@ def build_suites(framework: Framework) -> dict[Kind, dict[str, Any]]:
     returns: list[Expectation] = [
         _extra_cells(),
         *_not_null(spec("returns").required),
-        _e("expect_column_values_to_be_in_set", "measure_id",
-           "measure '{value}' in column measure_id is not a measure of the framework",
-           value_set=_param("measure_ids")),
-        _e("expect_column_values_to_not_be_in_set", "measure_id",
-           "measure {value} is a council-level measure, computed from the council's spend data; "
-           "partners do not return it",
-           value_set=_param("council_measure_ids")),
-        _e("expect_column_values_to_match_regex", "period",
-           "period '{value}' is not a financial year in the form YYYY/YY (for example 2024/25)",
-           regex=parsing.PERIOD_PATTERN),
-        _e("expect_column_values_to_be_in_set", "period__consecutive",
-           "period '{value}' is not a financial year: its two years must be consecutive "
-           "(for example 2024/25)",
-           about="period", value_set=[True]),
-        _e("expect_column_values_to_be_between", "period__start",
-           "period '{value}' is in the future: returns can be made up to the current "
-           "financial year",
-           about="period", max_value=_param("current_year_start")),
+        _e(
+            "expect_column_values_to_be_in_set",
+            "measure_id",
+            "measure '{value}' in column measure_id is not a measure of the framework",
+            value_set=_param("measure_ids"),
+        ),
+        _e(
+            "expect_column_values_to_not_be_in_set",
+            "measure_id",
+            "measure {value} is a council-level measure, computed from the council's spend data; "
+            "partners do not return it",
+            value_set=_param("council_measure_ids"),
+        ),
+        _e(
+            "expect_column_values_to_match_regex",
+            "period",
+            "period '{value}' is not a financial year in the form YYYY/YY (for example 2024/25)",
+            regex=parsing.PERIOD_PATTERN,
+        ),
+        _e(
+            "expect_column_values_to_be_in_set",
+            "period__consecutive",
+            "period '{value}' is not a financial year: its two years must be consecutive "
+            "(for example 2024/25)",
+            about="period",
+            value_set=[True],
+        ),
+        _e(
+            "expect_column_values_to_be_between",
+            "period__start",
+            "period '{value}' is in the future: returns can be made up to the current "
+            "financial year",
+            about="period",
+            max_value=_param("current_year_start"),
+        ),
         _number("value"),
         _number("target"),
         _number("denominator"),
         *[_range("value", u) for u in units],
         *[_range("target", u) for u in units],
-        _e("expect_column_values_to_be_between", "denominator__number",
-           "value '{value}' in column denominator is negative; it cannot be below 0",
-           about="denominator", min_value=0),
+        _e(
+            "expect_column_values_to_be_between",
+            "denominator__number",
+            "value '{value}' in column denominator is negative; it cannot be below 0",
+            about="denominator",
+            min_value=0,
+        ),
         _yes_no("verified"),
         _date("submitted_on"),
         _registered("partner_id", "partner", "partners"),
         _registered("contract_id", "contract", "contracts"),
-        _e("expect_column_values_to_be_in_set", "contract_id__of_partner",
-           "contract '{value}' belongs to partner {detail}, not to partner '{partner_id}'",
-           about="contract_id", value_set=[True]),
-        _e("expect_column_values_to_be_in_set", "measure_id__committed",
-           "contract '{contract_id}' did not commit to measure {measure_id}: returns are only "
-           "for the measures in the contract's outcome_measures",
-           about="measure_id", value_set=[True]),
-        _unique("returns", spec("returns").key,
-                "conflicting returns for contract {contract_id}, measure {measure_id}, period "
-                "{period} with the same submission date: send one corrected row"),
+        _e(
+            "expect_column_values_to_be_in_set",
+            "contract_id__of_partner",
+            "contract '{value}' belongs to partner {detail}, not to partner '{partner_id}'",
+            about="contract_id",
+            value_set=[True],
+        ),
+        _e(
+            "expect_column_values_to_be_in_set",
+            "measure_id__committed",
+            "contract '{contract_id}' did not commit to measure {measure_id}: returns are only "
+            "for the measures in the contract's outcome_measures",
+            about="measure_id",
+            value_set=[True],
+        ),
+        _unique(
+            "returns",
+            spec("returns").key,
+            "conflicting returns for contract {contract_id}, measure {measure_id}, period "
+            "{period} with the same submission date: send one corrected row",
+        ),
     ]
     partners: list[Expectation] = [
         _extra_cells(),
         *_not_null(spec("partners").required),
-        _e("expect_column_values_to_match_regex", "partner_id",
-           "partner id '{value}' can only use letters, digits, '.', '-' and '_'",
-           regex=ID_PATTERN),
-        _e("expect_column_values_to_match_regex", "type",
-           "value '{value}' in column type is not one of private, vcfs, public",
-           regex=PARTNER_TYPE_PATTERN),
+        _e(
+            "expect_column_values_to_match_regex",
+            "partner_id",
+            "partner id '{value}' can only use letters, digits, '.', '-' and '_'",
+            regex=ID_PATTERN,
+        ),
+        _e(
+            "expect_column_values_to_match_regex",
+            "type",
+            "value '{value}' in column type is not one of private, vcfs, public",
+            regex=PARTNER_TYPE_PATTERN,
+        ),
         _yes_no("sme"),
-        _unique("partners", spec("partners").key,
-                "partner '{partner_id}' appears more than once in the register with different "
-                "details"),
+        _unique(
+            "partners",
+            spec("partners").key,
+            "partner '{partner_id}' appears more than once in the register with different details",
+        ),
     ]
     contracts: list[Expectation] = [
         _extra_cells(),
         *_not_null(c for c in spec("contracts").required if c != "outcome_measures"),
-        _e("expect_column_values_to_match_regex", "contract_id",
-           "contract id '{value}' can only use letters, digits, '.', '-' and '_'",
-           regex=ID_PATTERN),
+        _e(
+            "expect_column_values_to_match_regex",
+            "contract_id",
+            "contract id '{value}' can only use letters, digits, '.', '-' and '_'",
+            regex=ID_PATTERN,
+        ),
         _date("start"),
         _date("end"),
-        _e("expect_column_values_to_be_in_set", "end__after_start",
-           "end date '{value}' is before the start date '{start}'",
-           about="end", value_set=[True]),
+        _e(
+            "expect_column_values_to_be_in_set",
+            "end__after_start",
+            "end date '{value}' is before the start date '{start}'",
+            about="end",
+            value_set=[True],
+        ),
         _number("value_gbp"),
-        _e("expect_column_values_to_be_between", "value_gbp__number",
-           "value '{value}' in column value_gbp is negative; a contract value cannot be below 0",
-           about="value_gbp", min_value=0),
+        _e(
+            "expect_column_values_to_be_between",
+            "value_gbp__number",
+            "value '{value}' in column value_gbp is negative; a contract value cannot be below 0",
+            about="value_gbp",
+            min_value=0,
+        ),
         _yes_no("linked_to_subject_matter"),
         _registered("partner_id", "partner", "partners"),
-        _e("expect_column_values_to_be_null", "outcome_measures__unknown",
-           "column outcome_measures lists {detail}, which is not a measure of the framework",
-           about="outcome_measures"),
-        _unique("contracts", spec("contracts").key,
-                "contract '{contract_id}' appears more than once in the register with different "
-                "details"),
+        _e(
+            "expect_column_values_to_be_null",
+            "outcome_measures__unknown",
+            "column outcome_measures lists {detail}, which is not a measure of the framework",
+            about="outcome_measures",
+        ),
+        _unique(
+            "contracts",
+            spec("contracts").key,
+            "contract '{contract_id}' appears more than once in the register with different "
+            "details",
+        ),
     ]
     spend: list[Expectation] = [
         _extra_cells(),
@@ -232,16 +308,25 @@ def build_suites(framework: Framework) -> dict[Kind, dict[str, Any]]:
     suppliers: list[Expectation] = [
         _extra_cells(),
         *_not_null(spec("suppliers").required),
-        _e("expect_column_values_to_match_regex", "type",
-           "value '{value}' in column type is not one of private, vcfs, public",
-           regex=PARTNER_TYPE_PATTERN),
+        _e(
+            "expect_column_values_to_match_regex",
+            "type",
+            "value '{value}' in column type is not one of private, vcfs, public",
+            regex=PARTNER_TYPE_PATTERN,
+        ),
         _yes_no("sme"),
-        _unique("suppliers", spec("suppliers").key,
-                "supplier '{supplier_id}' appears more than once in the register with different "
-                "details"),
+        _unique(
+            "suppliers",
+            spec("suppliers").key,
+            "supplier '{supplier_id}' appears more than once in the register with different "
+            "details",
+        ),
     ]
     by_kind: dict[Kind, list[Expectation]] = {
-        "returns": returns, "partners": partners, "contracts": contracts, "spend": spend,
+        "returns": returns,
+        "partners": partners,
+        "contracts": contracts,
+        "spend": spend,
         "suppliers": suppliers,
     }
     return {
@@ -297,13 +382,17 @@ def suite_parameters(
 ) -> dict[str, Any]:
     """The run-time values of the suites' `$PARAMETER`s, from the framework, plus the clean
     registers' ids and pairs that `derive_columns` checks membership against."""
-    partner_ids = sorted(partners["partner_id"].dropna().astype(str)) if partners is not None else []
+    partner_ids = (
+        sorted(partners["partner_id"].dropna().astype(str)) if partners is not None else []
+    )
     contract_ids: list[str] = []
     pairs: list[str] = []
     committed: list[str] = []
     if contracts is not None:
         for cid, pid, measures in zip(
-            contracts["contract_id"], contracts["partner_id"], contracts["outcome_measures"],
+            contracts["contract_id"],
+            contracts["partner_id"],
+            contracts["outcome_measures"],
             strict=True,
         ):
             contract_ids.append(str(cid))
@@ -365,9 +454,8 @@ def derive_columns(
         parts = parsing.period_parts(out["period"])
         out["period__consecutive"] = parts["consecutive"]
         # Only a well-formed financial year can be in the future.
-        out["period__start"] = parts["start"].astype("float64").where(
-            parts["consecutive"] == True, None  # noqa: E712
-        )
+        well_formed = parts["consecutive"].eq(True)
+        out["period__start"] = parts["start"].astype("float64").where(well_formed, None)
         units = {m.id: m.unit for m in framework.measures}
         unit = out["measure_id"].map(units)
         for col in ("value", "target"):
@@ -379,9 +467,12 @@ def derive_columns(
         contracts = set(params["contract_ids"])
         owners = dict(p.split(" / ", 1) for p in params["contract_partner_pairs"])
         committed = set(params["contract_measure_pairs"])
-        out["partner_id__registered"] = _flag(out["partner_id"], out["partner_id"].isin(
-            set(params["partner_ids"])))
-        out["contract_id__registered"] = _flag(out["contract_id"], out["contract_id"].isin(contracts))
+        out["partner_id__registered"] = _flag(
+            out["partner_id"], out["partner_id"].isin(set(params["partner_ids"]))
+        )
+        out["contract_id__registered"] = _flag(
+            out["contract_id"], out["contract_id"].isin(contracts)
+        )
         # Whose contract, and what it committed to: only asked of a registered contract.
         owner = out["contract_id"].map(owners)
         out["contract_id__of_partner__owner"] = owner
@@ -393,9 +484,7 @@ def derive_columns(
             [pair(c, m) for c, m in zip(out["contract_id"], out["measure_id"], strict=True)],
             index=out.index,
         )
-        out["measure_id__committed"] = _flag(
-            owner.where(known_measure), pairs.isin(committed)
-        )
+        out["measure_id__committed"] = _flag(owner.where(known_measure), pairs.isin(committed))
     elif kind == "contracts":
         out["start__is_date"] = parsing.date_ok(out["start"])
         out["end__is_date"] = parsing.date_ok(out["end"])
@@ -404,8 +493,9 @@ def derive_columns(
         out["end__after_start"] = None
         out.loc[both, "end__after_start"] = (end[both] >= start[both]).to_numpy()
         out["value_gbp__number"] = parsing.parse_number(out["value_gbp"])
-        out["partner_id__registered"] = _flag(out["partner_id"], out["partner_id"].isin(
-            set(params["partner_ids"])))
+        out["partner_id__registered"] = _flag(
+            out["partner_id"], out["partner_id"].isin(set(params["partner_ids"]))
+        )
         ids = framework.measure_ids
         out["outcome_measures__unknown"] = out["outcome_measures"].map(
             lambda v: ", ".join(m for m in split_measures(v) if m not in ids) or None

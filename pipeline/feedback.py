@@ -49,6 +49,8 @@ def _feedback_frame(mine: pd.DataFrame) -> pd.DataFrame:
 def write_partner_feedback(directory: Path, quarantine: pd.DataFrame) -> list[Path]:
     """Write one CSV per partner with rejected returns; remove files left from earlier runs for
     partners who now have none (a partner must not be sent a stale list)."""
+    # The folder exists even when nobody has rejected rows: dvc.yaml declares it as an output.
+    directory.mkdir(parents=True, exist_ok=True)
     returns = quarantine[quarantine["kind"] == "returns"]
     returns = returns[returns["partner_id"].map(lambda p: bool(SAFE_ID.match(str(p))))]
     written = []
@@ -58,8 +60,11 @@ def write_partner_feedback(directory: Path, quarantine: pd.DataFrame) -> list[Pa
     for partner_id, positions in pd.Series(range(len(frame))).groupby(owners, sort=True):
         mine = frame.iloc[positions.to_numpy()]
         # All-empty columns of the combined frame (another partner's extra column) are dropped.
-        extra = [c for c in mine.columns[len(LEAD_COLUMNS) + len(spec("returns").names):]
-                 if mine[c].isna().all()]
+        extra = [
+            c
+            for c in mine.columns[len(LEAD_COLUMNS) + len(spec("returns").names) :]
+            if mine[c].isna().all()
+        ]
         written.append(write_csv(directory / f"{partner_id}.csv", mine.drop(columns=extra)))
     if directory.is_dir():
         keep = {p.name for p in written}

@@ -96,7 +96,10 @@ class GXRunner:
         return self.context.suites.add(suite)
 
     def run(
-        self, name: str, expectations: list[dict[str, Any]], frame: pd.DataFrame,
+        self,
+        name: str,
+        expectations: list[dict[str, Any]],
+        frame: pd.DataFrame,
         parameters: dict[str, Any],
     ) -> SuiteRun:
         """Validate `frame` (any index) against `expectations` in one GX call."""
@@ -111,19 +114,22 @@ class GXRunner:
         suite = self._suite(name, expectations)
         asset_names = {a.name for a in self.source.assets}
         asset = (
-            self.source.get_asset(name) if name in asset_names
+            self.source.get_asset(name)
+            if name in asset_names
             else self.source.add_dataframe_asset(name)
         )
         batch_names = {b.name for b in asset.batch_definitions}
         definition = (
-            asset.get_batch_definition("all") if "all" in batch_names
+            asset.get_batch_definition("all")
+            if "all" in batch_names
             else asset.add_batch_definition_whole_dataframe("all")
         )
         batch = definition.get_batch(batch_parameters={"dataframe": data})
         # Only the parameters the suite names: GX copies what it is given for every metric.
         wanted = {n for e in expectations for n in _parameter_names(e.get("kwargs", {}))}
         result = batch.validate(
-            suite, expectation_parameters={k: v for k, v in parameters.items() if k in wanted},
+            suite,
+            expectation_parameters={k: v for k, v in parameters.items() if k in wanted},
             result_format={"result_format": "COMPLETE", "partial_unexpected_count": DOCS_SAMPLE},
         )
         # GX does not promise results in suite order: match them by the expectation's id.
@@ -131,11 +137,12 @@ class GXRunner:
         for r in result.results:
             cfg = r.expectation_config
             i = position[cfg.id]
-            if r.exception_info and r.exception_info.get("raised_exception"):
+            problem = _exception_message(r.exception_info)
+            if problem:
                 raise UserError(
                     f"expectations/{name.split('.')[0]}.json: expectation #{i + 1} ({cfg.type} "
                     f"on {cfg.kwargs.get('column') or cfg.kwargs.get('column_list')}) could not "
-                    f"run: {r.exception_info.get('exception_message')}"
+                    f"run: {problem}"
                 )
             res = r.result or {}
             out.evaluated[i] = int(res.get("element_count", len(data))) - int(
@@ -178,14 +185,28 @@ class GXRunner:
             suite_id = ExpectationSuiteIdentifier(name=name)
             key = ValidationResultIdentifier(
                 expectation_suite_identifier=suite_id,
-                run_id=RunIdentifier(run_name=f"cycle {cycle}", run_time=run_time),
+                run_id=RunIdentifier(run_name=cycle, run_time=run_time),
                 batch_identifier=name,
             )
             self.context.validation_results_store.store_validation_results(
-                suite_validation_result=safe, suite_validation_result_identifier=key,
+                suite_validation_result=safe,
+                suite_validation_result_identifier=key,
                 expectation_suite_identifier=suite_id,
             )
         self.context.build_data_docs(site_names=["cycle"])
+
+
+def _exception_message(info: Any) -> str | None:
+    """The error GX caught while running an expectation, if any (GX reports it either at the top
+    level or per metric)."""
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return " ".join(str(value.get("exception_message")).split())
+    return None
 
 
 def _parameter_names(value: Any) -> list[str]:
@@ -211,9 +232,18 @@ def _escape(value: Any) -> Any:
     return value
 
 
-_KEEP = ("element_count", "missing_count", "missing_percent", "unexpected_count",
-         "unexpected_percent", "unexpected_percent_total", "unexpected_percent_nonmissing",
-         "partial_unexpected_list", "partial_unexpected_counts", "observed_value")
+_KEEP = (
+    "element_count",
+    "missing_count",
+    "missing_percent",
+    "unexpected_count",
+    "unexpected_percent",
+    "unexpected_percent_total",
+    "unexpected_percent_nonmissing",
+    "partial_unexpected_list",
+    "partial_unexpected_counts",
+    "observed_value",
+)
 
 
 def sanitise(result: Any) -> Any:

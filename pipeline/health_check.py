@@ -95,9 +95,17 @@ def subtitle_of(view: AudienceView) -> str:
 
 def document_meta(view: AudienceView) -> Blocks:
     """The audience's title and subtitle, which override the front matter's defaults."""
-    return Blocks([rb.meta(title=title_of(view), subtitle=subtitle_of(view),
-                           council=view.framework.council, cycle=view.cycle,
-                           audience=view.audience)])
+    return Blocks(
+        [
+            rb.meta(
+                title=title_of(view),
+                subtitle=subtitle_of(view),
+                council=view.framework.council,
+                cycle=view.cycle,
+                audience=view.audience,
+            )
+        ]
+    )
 
 
 def h2(text: str, anchor: str | None = None) -> Blocks:
@@ -128,15 +136,26 @@ def council_summary(view: AudienceView) -> Blocks:
     on = sum(s == "on track" for s in statuses)
     pass_rate = _num(view.validation.get("pass_rate"))
     blocks: list[rb.Block] = [
-        rb.kpis([
-            ("Themes on track", f"{on} of {len(fw.themes)}", f"in {view.latest_period}"),
-            ("Social value", fmt(_num(sv.get("borough")) or 0.0, "GBP"),
-             "estimated from proxy values"),
-            ("Partners reporting", f"{coverage if coverage is not None else '—'} of {n_partners}",
-             f"made a return for {view.latest_period}"),
-            ("Data-quality pass rate", _share(pass_rate) if pass_rate is not None else "—",
-             "of input rows accepted"),
-        ]),
+        rb.kpis(
+            [
+                ("Themes on track", f"{on} of {len(fw.themes)}", f"in {view.latest_period}"),
+                (
+                    "Social value",
+                    fmt(_num(sv.get("borough")) or 0.0, "GBP"),
+                    "estimated from proxy values",
+                ),
+                (
+                    "Partners reporting",
+                    f"{coverage if coverage is not None else '—'} of {n_partners}",
+                    f"made a return for {view.latest_period}",
+                ),
+                (
+                    "Data-quality pass rate",
+                    _share(pass_rate) if pass_rate is not None else "—",
+                    "of input rows accepted",
+                ),
+            ]
+        ),
     ]
     items = []
     for t, status in zip(fw.themes, statuses, strict=True):
@@ -145,16 +164,31 @@ def council_summary(view: AudienceView) -> Blocks:
         def c(col: str, r: Any = r) -> int:
             return 0 if r is None or col not in r.index or pd.isna(r[col]) else int(r[col])
 
-        items.append((t.code, t.name, status, c("n_on_track"), c("n_at_risk"), c("n_off_track"),
-                      c("n_no_data") + c("n_no_return")))
+        items.append(
+            (
+                t.code,
+                t.name,
+                status,
+                c("n_on_track"),
+                c("n_at_risk"),
+                c("n_off_track"),
+                c("n_no_data") + c("n_no_return"),
+            )
+        )
     blocks.append(charts.scorecard_chart(f"Theme status, {view.latest_period}", items))
-    blocks.append(rb.table(
-        ["Theme", "Ambition", "Status", "On track", "At risk", "Off track", "No data"],
-        [[f"{code} {name}", fw.theme(code).ambition, rb.status_label(st), a, b, c_, d]
-         for code, name, st, a, b, c_, d in items],
-        caption=f"Theme status in {view.latest_period} (borough, all partners)",
-        numeric=(3, 4, 5, 6), status_col=2, widths=(1.3, 2.6, 1.1, 0.6, 0.6, 0.6, 0.6),
-    ))
+    blocks.append(
+        rb.table(
+            ["Theme", "Ambition", "Status", "On track", "At risk", "Off track", "No data"],
+            [
+                [f"{code} {name}", fw.theme(code).ambition, rb.status_label(st), a, b, c_, d]
+                for code, name, st, a, b, c_, d in items
+            ],
+            caption=f"Theme status in {view.latest_period} (borough, all partners)",
+            numeric=(3, 4, 5, 6),
+            status_col=2,
+            widths=(1.3, 2.6, 1.1, 0.6, 0.6, 0.6, 0.6),
+        )
+    )
     blocks.extend(headline_changes(view).blocks)
     return Blocks(blocks)
 
@@ -172,16 +206,37 @@ def headline_changes(view: AudienceView, limit: int = 6) -> Blocks:
         m = _measure(view, r.measure_id)
         unit = m.unit if m else "count"
         better = {True: "better", False: "worse"}.get(
-            None if pd.isna(r.improved) else bool(r.improved), "not comparable")
-        rows.append([r.measure_id, m.short if m else "", fmt(_num(r.prev_value), unit),
-                     fmt(_num(r.value), unit), _pct(r.yoy_pct), better])
-    return Blocks([
-        rb.heading("Headline changes since last year", 3),
-        rb.table(["Measure", "", str(b["prev_period"].iloc[0]), view.latest_period, "Change",
-                  "Direction"], rows,
-                 caption="Largest year-on-year changes across the borough", numeric=(2, 3, 4),
-                 widths=(0.8, 2.6, 1, 1, 0.8, 1)),
-    ])
+            None if pd.isna(r.improved) else bool(r.improved), "not comparable"
+        )
+        rows.append(
+            [
+                r.measure_id,
+                m.short if m else "",
+                fmt(_num(r.prev_value), unit),
+                fmt(_num(r.value), unit),
+                _pct(r.yoy_pct),
+                better,
+            ]
+        )
+    return Blocks(
+        [
+            rb.heading("Headline changes since last year", 3),
+            rb.table(
+                [
+                    "Measure",
+                    "",
+                    str(b["prev_period"].iloc[0]),
+                    view.latest_period,
+                    "Change",
+                    "Direction",
+                ],
+                rows,
+                caption="Largest year-on-year changes across the borough",
+                numeric=(2, 3, 4),
+                widths=(0.8, 2.6, 1, 1, 0.8, 1),
+            ),
+        ]
+    )
 
 
 def _measure_table(view: AudienceView, rows: pd.DataFrame, *, coverage: bool) -> rb.Block:
@@ -189,19 +244,32 @@ def _measure_table(view: AudienceView, rows: pd.DataFrame, *, coverage: bool) ->
     for r in rows.sort_values("measure_id").itertuples():
         m = _measure(view, r.measure_id)
         unit = m.unit if m else "count"
-        line = [r.measure_id, m.short if m else "", fmt(_num(r.value), unit),
-                fmt(_num(r.target), unit), _share(r.achieved_share), _pct(r.yoy_pct),
-                rb.status_label(r.status)]
+        line = [
+            r.measure_id,
+            m.short if m else "",
+            fmt(_num(r.value), unit),
+            fmt(_num(r.target), unit),
+            _share(r.achieved_share),
+            _pct(r.yoy_pct),
+            rb.status_label(r.status),
+        ]
         if coverage:
-            line.append(str(int(r.partners_covered)) if _num(r.partners_covered) is not None else "0")
+            line.append(
+                str(int(r.partners_covered)) if _num(r.partners_covered) is not None else "0"
+            )
         body.append(line)
     cols = ["Measure", "", view.latest_period, "Target", "Achieved", "Change", "Status"]
     widths = [0.8, 2.5, 0.9, 0.9, 0.8, 0.8, 1.1]
     if coverage:
         cols.append("Partners")
         widths.append(0.7)
-    return rb.table(cols, body, numeric=(2, 3, 4, 5, 7) if coverage else (2, 3, 4, 5),
-                    status_col=6, widths=widths)
+    return rb.table(
+        cols,
+        body,
+        numeric=(2, 3, 4, 5, 7) if coverage else (2, 3, 4, 5),
+        status_col=6,
+        widths=widths,
+    )
 
 
 def _series(view: AudienceView, rows: pd.DataFrame, mids: list[str]) -> list:
@@ -210,7 +278,9 @@ def _series(view: AudienceView, rows: pd.DataFrame, mids: list[str]) -> list:
         m = _measure(view, mid)
         r = rows[rows["measure_id"] == mid].set_index("period")
         values = [_num(r.loc[p, "value"]) if p in r.index else None for p in view.periods]
-        target = _num(r.loc[view.latest_period, "target"]) if view.latest_period in r.index else None
+        target = (
+            _num(r.loc[view.latest_period, "target"]) if view.latest_period in r.index else None
+        )
         out.append((mid, m.short if m else mid, m.unit if m else "count", values, target))
     return out
 
@@ -229,19 +299,29 @@ def council_theme(view: AudienceView, code: str) -> Blocks:
     reported = _sorted_ids(latest.loc[latest["value"].notna(), "measure_id"])
     silent = [m for m in t.measures if m.id not in set(latest["measure_id"])]
     if latest.empty:
-        blocks.append(rb.note(f"No partner reported on any {t.name} measure in "
-                              f"{view.latest_period}."))
+        blocks.append(
+            rb.note(f"No partner reported on any {t.name} measure in {view.latest_period}.")
+        )
     else:
         table = _measure_table(view, latest, coverage=True)
         table["caption"] = f"{t.code} measures in {view.latest_period}: borough totals"
         blocks.append(table)
     with_history = _sorted_ids(rows.loc[rows["value"].notna(), "measure_id"])
     if with_history:
-        blocks.append(charts.trend_chart(f"{t.code} {t.name}: trend per measure",
-                                         view.periods, _series(view, rows, with_history)))
+        blocks.append(
+            charts.trend_chart(
+                f"{t.code} {t.name}: trend per measure",
+                view.periods,
+                _series(view, rows, with_history),
+            )
+        )
     if silent:
-        blocks.append(rb.para(("b", "Not reported by any partner: "),
-                              "; ".join(f"{m.id} {m.short}" for m in silent) + "."))
+        blocks.append(
+            rb.para(
+                ("b", "Not reported by any partner: "),
+                "; ".join(f"{m.id} {m.short}" for m in silent) + ".",
+            )
+        )
     del reported
     return Blocks(blocks)
 
@@ -252,8 +332,15 @@ def council_targets(view: AudienceView) -> Blocks:
     latest = latest[latest["achieved_share"].notna()].sort_values("measure_id")
     if latest.empty:
         return Blocks([rb.note("No measure has a target this year.")])
-    items = [(r.measure_id, (_measure(view, r.measure_id) or _dummy(r.measure_id)).short,
-              float(r.achieved_share), str(r.status)) for r in latest.itertuples()]
+    items = [
+        (
+            r.measure_id,
+            (_measure(view, r.measure_id) or _dummy(r.measure_id)).short,
+            float(r.achieved_share),
+            str(r.status),
+        )
+        for r in latest.itertuples()
+    ]
     return Blocks([charts.target_chart(f"Target against actual, {view.latest_period}", items)])
 
 
@@ -272,8 +359,9 @@ def council_gaps(view: AudienceView) -> Blocks:
     uncovered = gaps.get("uncovered_measures") or []
     if uncovered:
         blocks.append(rb.para(("b", "Measures no contract commits to: "), ""))
-        blocks.append(rb.bullets(
-            f"{mid} {(_measure(view, mid) or _dummy(mid)).short}" for mid in uncovered))
+        blocks.append(
+            rb.bullets(f"{mid} {(_measure(view, mid) or _dummy(mid)).short}" for mid in uncovered)
+        )
     outcomes = gaps.get("uncovered_outcomes") or []
     if outcomes:
         blocks.append(rb.para(("b", "Outcomes with no committed measure: "), ""))
@@ -281,19 +369,34 @@ def council_gaps(view: AudienceView) -> Blocks:
     no_outcomes = gaps.get("contracts_without_outcomes") or []
     if no_outcomes:
         names = _names(view)
-        blocks.append(rb.table(
-            ["Contract", "Partner", "Title"],
-            [[c.get("contract_id"), names.get(str(c.get("partner_id")), _text(c.get("partner_id"))),
-              _text(c.get("title"))] if isinstance(c, dict) else [str(c), "", ""]
-             for c in no_outcomes],
-            caption="Current contracts that commit to no outcome measure", widths=(1, 2, 3)))
+        blocks.append(
+            rb.table(
+                ["Contract", "Partner", "Title"],
+                [
+                    [
+                        c.get("contract_id"),
+                        names.get(str(c.get("partner_id")), _text(c.get("partner_id"))),
+                        _text(c.get("title")),
+                    ]
+                    if isinstance(c, dict)
+                    else [str(c), "", ""]
+                    for c in no_outcomes
+                ],
+                caption="Current contracts that commit to no outcome measure",
+                widths=(1, 2, 3),
+            )
+        )
     share = gaps.get("theme_contract_value_share") or {}
     if share:
-        blocks.append(rb.table(
-            ["Theme", "Share of contract value committed to it"],
-            [[f"{t.code} {t.name}", _share(share.get(t.code))] for t in fw],
-            caption="Where committed contract value goes, by theme", numeric=(1,),
-            widths=(2, 2)))
+        blocks.append(
+            rb.table(
+                ["Theme", "Share of contract value committed to it"],
+                [[f"{t.code} {t.name}", _share(share.get(t.code))] for t in fw],
+                caption="Where committed contract value goes, by theme",
+                numeric=(1,),
+                widths=(2, 2),
+            )
+        )
     if not blocks:
         blocks.append(rb.note("No gaps in provision were found."))
     return Blocks(blocks)
@@ -308,20 +411,34 @@ def council_attention(view: AudienceView) -> Blocks:
     enforcement = view.findings.get("enforcement") or []
     blocks: list[rb.Block] = []
     if enforcement:
-        blocks.append(rb.table(
-            ["Contract", "Partner", "Measure", "Periods without a return"],
-            [[e.get("contract_id"), names.get(str(e.get("partner_id")), e.get("partner_id")),
-              f"{e.get('measure_id')} {(_measure(view, str(e.get('measure_id'))) or _dummy('')).short}",
-              ", ".join(e.get("periods") or [])] for e in enforcement],
-            caption="Contracts for management attention: committed measures with no return",
-            widths=(1, 2, 2.4, 1.4)))
+        blocks.append(
+            rb.table(
+                ["Contract", "Partner", "Measure", "Periods without a return"],
+                [
+                    [
+                        e.get("contract_id"),
+                        names.get(str(e.get("partner_id")), e.get("partner_id")),
+                        f"{e.get('measure_id')} {(_measure(view, str(e.get('measure_id'))) or _dummy('')).short}",
+                        ", ".join(e.get("periods") or []),
+                    ]
+                    for e in enforcement
+                ],
+                caption="Contracts for management attention: committed measures with no return",
+                widths=(1, 2, 2.4, 1.4),
+            )
+        )
     else:
         blocks.append(rb.note("No contract needs management attention this year."))
     endorsed = view.findings.get("endorsement") or []
     if endorsed:
-        blocks.append(rb.table(
-            ["Partner", "Name"], [[p, names.get(str(p), "")] for p in endorsed],
-            caption="Partners to endorse: every committed measure on track", widths=(1, 3)))
+        blocks.append(
+            rb.table(
+                ["Partner", "Name"],
+                [[p, names.get(str(p), "")] for p in endorsed],
+                caption="Partners to endorse: every committed measure on track",
+                widths=(1, 3),
+            )
+        )
     else:
         blocks.append(rb.note("No partner met every commitment this year."))
     return Blocks(blocks)
@@ -336,39 +453,77 @@ def partner_status_table(view: AudienceView) -> Blocks:
     for r in view.partners.sort_values("partner_id").itertuples():
         own = ts[ts["partner_id"] == r.partner_id]
         statuses = own["status"].tolist()
-        worst = next((s for s in ("off track", "at risk", "on track") if s in statuses), "no data")
+        worst = next(
+            (s for s in ("off track", "no return", "at risk", "on track") if s in statuses),
+            "no data",
+        )
         qp = q.get(str(r.partner_id), {})
-        rows.append([r.partner_id, r.name, rb.status_label(worst),
-                     str(qp.get("rows", "—")), str(qp.get("quarantined", "—"))])
-    return Blocks([rb.table(
-        ["Partner", "Name", "Overall status", "Rows sent", "Rows rejected"], rows,
-        caption=f"Partners in {view.latest_period} (overall: the worst theme status)",
-        numeric=(3, 4), status_col=2, widths=(0.8, 2.6, 1.2, 0.8, 0.9))])
+        rows.append(
+            [
+                r.partner_id,
+                r.name,
+                rb.status_label(worst),
+                str(qp.get("rows", "—")),
+                str(qp.get("quarantined", "—")),
+            ]
+        )
+    return Blocks(
+        [
+            rb.table(
+                ["Partner", "Name", "Overall status", "Rows sent", "Rows rejected"],
+                rows,
+                caption=f"Partners in {view.latest_period} (overall: the worst theme status)",
+                numeric=(3, 4),
+                status_col=2,
+                widths=(0.8, 2.6, 1.2, 0.8, 0.9),
+            )
+        ]
+    )
 
 
 def data_quality(view: AudienceView, link_prefix: str = "../") -> Blocks:
     v = view.validation
     totals = v.get("totals") or {}
     blocks: list[rb.Block] = [
-        rb.para(f"{totals.get('rows', 0):,} input rows: {totals.get('clean', 0):,} accepted, "
-                f"{totals.get('superseded', 0):,} superseded by a later submission and "
-                f"{totals.get('quarantined', 0):,} rejected. Pass rate "
-                f"{_share(v.get('pass_rate'))}. Counts "
-                f"{'reconcile' if v.get('reconciles') else 'DO NOT reconcile'} between raw and "
-                "clean."),
+        rb.para(
+            f"{totals.get('rows', 0):,} input rows: {totals.get('clean', 0):,} accepted, "
+            f"{totals.get('superseded', 0):,} superseded by a later submission and "
+            f"{totals.get('quarantined', 0):,} rejected. Pass rate "
+            f"{_share(v.get('pass_rate'))}. Counts "
+            f"{'reconcile' if v.get('reconciles') else 'DO NOT reconcile'} between raw and "
+            "clean."
+        ),
     ]
     exp = v.get("expectations") or []
     failing = [e for e in exp if e.get("failed")]
     if failing:
-        blocks.append(rb.table(
-            ["File kind", "Check", "Column", "Rows checked", "Failed", "Pass rate"],
-            [[e.get("kind"), e.get("expectation"), e.get("column") or "", e.get("evaluated"),
-              e.get("failed"), _share(e.get("pass_rate"))] for e in failing],
-            caption="Checks that rejected rows", numeric=(3, 4, 5),
-            widths=(0.9, 2.6, 1, 0.8, 0.7, 0.8)))
+        blocks.append(
+            rb.table(
+                ["File kind", "Check", "Column", "Rows checked", "Failed", "Pass rate"],
+                [
+                    [
+                        e.get("kind"),
+                        e.get("expectation"),
+                        e.get("column") or "",
+                        e.get("evaluated"),
+                        e.get("failed"),
+                        _share(e.get("pass_rate")),
+                    ]
+                    for e in failing
+                ],
+                caption="Checks that rejected rows",
+                numeric=(3, 4, 5),
+                widths=(0.9, 2.6, 1, 0.8, 0.7, 0.8),
+            )
+        )
     if view.data_docs:
-        blocks.append({"type": "link", "text": "Open the full data-quality results (Data Docs)",
-                       "href": f"{link_prefix}data-quality/index.html"})
+        blocks.append(
+            {
+                "type": "link",
+                "text": "Open the full data-quality results (Data Docs)",
+                "href": f"{link_prefix}data-quality/index.html",
+            }
+        )
     return Blocks(blocks)
 
 
@@ -377,30 +532,46 @@ def appendix(view: AudienceView, workspace: str | Path = ".") -> Blocks:
     fw = view.framework
     params = load_params(Path(workspace) / "params.yaml")
     st = params["status"]
-    blocks: list[rb.Block] = [rb.heading("Method", 3), rb.bullets([
-        "Partners' returns are added up per measure as the framework says: a sum for counts, "
-        "hours and money; a mean or a weighted mean for percentages.",
-        f"Status: on track when the achieved share of target is at least "
-        f"{float(st['on_track']) * 100:.0f}%, at risk from {float(st['at_risk']) * 100:.0f}%, "
-        "off track below that. Without a target, a year-on-year move the wrong way counts as at "
-        f"risk (within {float(st['flat_tolerance_pct']):g}% counts as flat).",
-        "A missing return is never counted as zero: it shows as 'no return' and is left out of "
-        "totals.",
-        "Social value in GBP is an estimate: the figure times a proxy value per unit.",
-    ])]
+    blocks: list[rb.Block] = [
+        rb.heading("Method", 3),
+        rb.bullets(
+            [
+                "Partners' returns are added up per measure as the framework says: a sum for counts, "
+                "hours and money; a mean or a weighted mean for percentages.",
+                f"Status: on track when the achieved share of target is at least "
+                f"{float(st['on_track']) * 100:.0f}%, at risk from {float(st['at_risk']) * 100:.0f}%, "
+                "off track below that. Without a target, a year-on-year move the wrong way counts as at "
+                f"risk (within {float(st['flat_tolerance_pct']):g}% counts as flat).",
+                "A missing return is never counted as zero: it shows as 'no return' and is left out of "
+                "totals.",
+                "Social value in GBP is an estimate: the figure times a proxy value per unit.",
+            ]
+        ),
+    ]
     proxies = fw.proxies
     if proxies:
-        blocks.append(rb.table(
-            ["Proxy", "GBP per unit", "Source"],
-            [[p.key, f"£{p.gbp_per_unit:,.2f}", p.source] for p in proxies.values()],
-            caption="Proxy values", numeric=(1,), widths=(1.2, 0.9, 4)))
+        blocks.append(
+            rb.table(
+                ["Proxy", "GBP per unit", "Source"],
+                [[p.key, f"£{p.gbp_per_unit:,.2f}", p.source] for p in proxies.values()],
+                caption="Proxy values",
+                numeric=(1,),
+                widths=(1.2, 0.9, 4),
+            )
+        )
     if view.is_council:
         for t in fw:
-            blocks.append(rb.table(
-                ["Id", "Measure (framework wording)", "Unit", "Better", "Roll-up"],
-                [[m.id, m.text, m.unit, m.direction, m.rollup.replace("_", " ")]
-                 for m in t.measures],
-                caption=f"{t.code} {t.name}: {t.ambition}", widths=(0.7, 4.2, 0.7, 0.6, 0.9)))
+            blocks.append(
+                rb.table(
+                    ["Id", "Measure (framework wording)", "Unit", "Better", "Roll-up"],
+                    [
+                        [m.id, m.text, m.unit, m.direction, m.rollup.replace("_", " ")]
+                        for m in t.measures
+                    ],
+                    caption=f"{t.code} {t.name}: {t.ambition}",
+                    widths=(0.7, 4.2, 0.7, 0.6, 0.9),
+                )
+            )
     return Blocks(blocks)
 
 
@@ -420,24 +591,49 @@ def partner_summary(view: AudienceView) -> Blocks:
     statuses = mine["status"].tolist()
     sv = ((view.findings.get("social_value") or {}).get("by_partner") or {}).get(view.audience)
     rejected = len(view.quarantine)
-    blocks: list[rb.Block] = [rb.kpis([
-        ("Measures committed", str(len(committed)), f"across {len(view.contracts)} contract(s)"),
-        ("On track", f"{statuses.count('on track')} of {len(mine)}",
-         f"measures reported for {view.latest_period}"),
-        ("Social value delivered", fmt(_num(sv) or 0.0, "GBP"), "estimated from proxy values"),
-        ("Rows rejected", str(rejected), "see 'Returns we could not accept'"),
-    ])]
+    blocks: list[rb.Block] = [
+        rb.kpis(
+            [
+                (
+                    "Measures committed",
+                    str(len(committed)),
+                    f"across {len(view.contracts)} contract(s)",
+                ),
+                (
+                    "On track",
+                    f"{statuses.count('on track')} of {len(mine)}",
+                    f"measures due for {view.latest_period}",
+                ),
+                # No return is not zero: without a figure there is no estimate to show.
+                (
+                    "Social value delivered",
+                    "—" if _num(sv) is None else fmt(_num(sv), "GBP"),
+                    "estimated from proxy values"
+                    if _num(sv) is not None
+                    else "no return with a proxy value",
+                ),
+                ("Rows rejected", str(rejected), "see 'Returns we could not accept'"),
+            ]
+        )
+    ]
     if not mine.empty:
         table = _measure_table(view, mine, coverage=False)
         table["caption"] = f"Your returns for {view.latest_period} against your targets"
         blocks.append(table)
-        items = [(r.measure_id, (_measure(view, r.measure_id) or _dummy(r.measure_id)).short,
-                  float(r.achieved_share), str(r.status))
-                 for r in mine.sort_values("measure_id").itertuples()
-                 if _num(r.achieved_share) is not None]
+        items = [
+            (
+                r.measure_id,
+                (_measure(view, r.measure_id) or _dummy(r.measure_id)).short,
+                float(r.achieved_share),
+                str(r.status),
+            )
+            for r in mine.sort_values("measure_id").itertuples()
+            if _num(r.achieved_share) is not None
+        ]
         if items:
-            blocks.append(charts.target_chart(f"Your target against actual, {view.latest_period}",
-                                              items))
+            blocks.append(
+                charts.target_chart(f"Your target against actual, {view.latest_period}", items)
+            )
     else:
         blocks.append(rb.note(f"We have no return from you for {view.latest_period}."))
     return Blocks(blocks)
@@ -447,16 +643,29 @@ def partner_commitments(view: AudienceView) -> Blocks:
     rows = []
     for c in view.contracts.sort_values("contract_id").itertuples():
         measures = [x.strip() for x in str(c.outcome_measures or "").split(";") if x.strip()]
-        rows.append([c.contract_id, c.title, fmt(_num(c.value_gbp), "GBP"),
-                     "; ".join(f"{m} {(_measure(view, m) or _dummy(m)).short}" for m in measures)
-                     or "none",
-                     "yes" if bool(c.linked_to_subject_matter) else "no (contract terms)"])
+        rows.append(
+            [
+                c.contract_id,
+                c.title,
+                fmt(_num(c.value_gbp), "GBP"),
+                "; ".join(f"{m} {(_measure(view, m) or _dummy(m)).short}" for m in measures)
+                or "none",
+                "yes" if bool(c.linked_to_subject_matter) else "no (contract terms)",
+            ]
+        )
     if not rows:
         return Blocks([rb.note("No contracts are on record for you in this cycle.")])
-    return Blocks([rb.table(["Contract", "Title", "Value", "Committed measures",
-                             "Linked to subject matter"], rows,
-                            caption="Your contracts and the outcomes you committed to",
-                            numeric=(2,), widths=(0.9, 1.8, 1, 2.8, 1.1))])
+    return Blocks(
+        [
+            rb.table(
+                ["Contract", "Title", "Value", "Committed measures", "Linked to subject matter"],
+                rows,
+                caption="Your contracts and the outcomes you committed to",
+                numeric=(2,),
+                widths=(0.9, 1.8, 1, 2.8, 1.1),
+            )
+        ]
+    )
 
 
 def partner_history(view: AudienceView) -> Blocks:
@@ -469,47 +678,98 @@ def partner_history(view: AudienceView) -> Blocks:
     for r in rows.sort_values(["measure_id", "period"]).itertuples():
         m = _measure(view, r.measure_id)
         unit = m.unit if m else "count"
-        body.append([r.measure_id, r.period, fmt(_num(r.value), unit), fmt(_num(r.target), unit),
-                     _share(r.achieved_share), _pct(r.yoy_pct), rb.status_label(r.status)])
-    return Blocks([
-        rb.table(["Measure", "Year", "Value", "Target", "Achieved", "Change", "Status"], body,
-                 caption="Your returns by year", numeric=(2, 3, 4, 5), status_col=6,
-                 widths=(0.9, 0.9, 1, 1, 0.9, 0.9, 1.2)),
-        charts.trend_chart("Your figures by year", view.periods, _series(view, rows, mids)),
-    ])
+        body.append(
+            [
+                r.measure_id,
+                r.period,
+                fmt(_num(r.value), unit),
+                fmt(_num(r.target), unit),
+                _share(r.achieved_share),
+                _pct(r.yoy_pct),
+                rb.status_label(r.status),
+            ]
+        )
+    return Blocks(
+        [
+            rb.table(
+                ["Measure", "Year", "Value", "Target", "Achieved", "Change", "Status"],
+                body,
+                caption="Your returns by year",
+                numeric=(2, 3, 4, 5),
+                status_col=6,
+                widths=(0.9, 0.9, 1, 1, 0.9, 0.9, 1.2),
+            ),
+            charts.trend_chart("Your figures by year", view.periods, _series(view, rows, mids)),
+        ]
+    )
 
 
 def partner_social_value(view: AudienceView) -> Blocks:
     mine = _latest(_rows(view, "partner"), view)
     mine = mine[mine["value_gbp"].notna()]
     if mine.empty:
-        return Blocks([rb.note("None of your measures has a proxy value, so no social value in "
-                               "GBP is estimated.")])
+        return Blocks(
+            [
+                rb.note(
+                    "None of your measures has a proxy value, so no social value in "
+                    "GBP is estimated."
+                )
+            ]
+        )
     rows = []
     for r in mine.sort_values("measure_id").itertuples():
         m = _measure(view, r.measure_id)
-        rows.append([r.measure_id, m.short if m else "", fmt(_num(r.value), m.unit if m else ""),
-                     fmt(_num(r.value_gbp), "GBP")])
+        rows.append(
+            [
+                r.measure_id,
+                m.short if m else "",
+                fmt(_num(r.value), m.unit if m else ""),
+                fmt(_num(r.value_gbp), "GBP"),
+            ]
+        )
     total = float(mine["value_gbp"].sum())
     rows.append(["Total", "", "", fmt(total, "GBP")])
-    return Blocks([rb.table(["Measure", "", view.latest_period, "Social value"], rows,
-                            caption="Social value you delivered (figure times proxy value)",
-                            numeric=(2, 3), widths=(0.9, 2.8, 1.2, 1.2))])
+    return Blocks(
+        [
+            rb.table(
+                ["Measure", "", view.latest_period, "Social value"],
+                rows,
+                caption="Social value you delivered (figure times proxy value)",
+                numeric=(2, 3),
+                widths=(0.9, 2.8, 1.2, 1.2),
+            )
+        ]
+    )
 
 
 def partner_rejected(view: AudienceView) -> Blocks:
     q = view.quarantine
     if q.empty:
         return Blocks([rb.para("Every row you sent was accepted. Thank you.")])
-    rows = [[_text(r.source_file), "" if pd.isna(r.source_row) else str(int(r.source_row)),
-             _text(r.column), _text(r.reason)] for r in q.sort_values(["source_file", "source_row"])
-            .itertuples()]
-    return Blocks([
-        rb.para(f"We could not accept {len(q)} row(s) you sent. Please correct them and send "
-                "them again with your next return."),
-        rb.table(["File", "Row", "Column", "Why"], rows, caption="Rows we could not accept",
-                 numeric=(1,), widths=(1.4, 0.5, 1, 4)),
-    ])
+    rows = [
+        [
+            _text(r.source_file),
+            "" if pd.isna(r.source_row) else str(int(r.source_row)),
+            _text(r.column),
+            _text(r.reason),
+        ]
+        for r in q.sort_values(["source_file", "source_row"]).itertuples()
+    ]
+    return Blocks(
+        [
+            rb.para(
+                f"We could not accept {len(q)} row(s) you sent. Please correct them and send "
+                "them again with your next return."
+            ),
+            rb.table(
+                ["File", "Row", "Column", "Why"],
+                rows,
+                caption="Rows we could not accept",
+                numeric=(1,),
+                widths=(1.4, 0.5, 1, 4),
+            ),
+        ]
+    )
 
 
 def partner_comments(view: AudienceView) -> Blocks:
@@ -523,17 +783,31 @@ def partner_comments(view: AudienceView) -> Blocks:
         return Blocks([rb.note(f"No returns on record for {view.latest_period}.")])
     r = r[r[cols].notna().any(axis=1)]
     if r.empty:
-        return Blocks([rb.para(f"You gave no evidence or comments with your {view.latest_period} "
-                               "returns.")])
+        return Blocks(
+            [rb.para(f"You gave no evidence or comments with your {view.latest_period} returns.")]
+        )
     rows = []
     for x in r.sort_values(["contract_id", "measure_id"]).itertuples():
         verified = getattr(x, "verified", None)
-        rows.append([x.contract_id, x.measure_id, getattr(x, "evidence", None) or "",
-                     "" if verified is None or pd.isna(verified) else ("yes" if verified else "no"),
-                     getattr(x, "comment", None) or ""])
-    return Blocks([rb.table(["Contract", "Measure", "Evidence", "Verified", "Your comment"], rows,
-                            caption=f"Evidence and comments with your {view.latest_period} returns",
-                            widths=(0.9, 0.8, 2, 0.7, 3))])
+        rows.append(
+            [
+                x.contract_id,
+                x.measure_id,
+                getattr(x, "evidence", None) or "",
+                "" if verified is None or pd.isna(verified) else ("yes" if verified else "no"),
+                getattr(x, "comment", None) or "",
+            ]
+        )
+    return Blocks(
+        [
+            rb.table(
+                ["Contract", "Measure", "Evidence", "Verified", "Your comment"],
+                rows,
+                caption=f"Evidence and comments with your {view.latest_period} returns",
+                widths=(0.9, 0.8, 2, 0.7, 3),
+            )
+        ]
+    )
 
 
 def partner_borough(view: AudienceView) -> Blocks:
@@ -547,9 +821,25 @@ def partner_borough(view: AudienceView) -> Blocks:
     for r in b.sort_values("measure_id").itertuples():
         m = _measure(view, r.measure_id)
         unit = m.unit if m else "count"
-        rows.append([r.measure_id, m.short if m else "", fmt(_num(r.prev_value), unit),
-                     fmt(_num(r.value), unit), _pct(r.yoy_pct), rb.status_label(r.status)])
-    return Blocks([rb.table(
-        ["Measure", "", "Last year", view.latest_period, "Change", "Borough status"], rows,
-        caption="The borough as a whole (all partners together) on your measures",
-        numeric=(2, 3, 4), status_col=5, widths=(0.9, 2.5, 1, 1, 0.8, 1.2))])
+        rows.append(
+            [
+                r.measure_id,
+                m.short if m else "",
+                fmt(_num(r.prev_value), unit),
+                fmt(_num(r.value), unit),
+                _pct(r.yoy_pct),
+                rb.status_label(r.status),
+            ]
+        )
+    return Blocks(
+        [
+            rb.table(
+                ["Measure", "", "Last year", view.latest_period, "Change", "Borough status"],
+                rows,
+                caption="The borough as a whole (all partners together) on your measures",
+                numeric=(2, 3, 4),
+                status_col=5,
+                widths=(0.9, 2.5, 1, 1, 0.8, 1.2),
+            )
+        ]
+    )

@@ -57,10 +57,17 @@ def inject_parameters(nb: NotebookNode, parameters: Mapping[str, Any]) -> Notebo
     """Insert an `injected-parameters` cell after the `parameters` cell (or first), as papermill."""
     cell = nbformat.v4.new_code_cell(parameters_source(parameters))
     cell.metadata["tags"] = ["injected-parameters"]
-    index = next((i + 1 for i, c in enumerate(nb.cells)
-                  if "parameters" in c.get("metadata", {}).get("tags", [])), 0)
-    nb.cells = [c for c in nb.cells
-                if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+    index = next(
+        (
+            i + 1
+            for i, c in enumerate(nb.cells)
+            if "parameters" in c.get("metadata", {}).get("tags", [])
+        ),
+        0,
+    )
+    nb.cells = [
+        c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+    ]
     nb.cells.insert(index, cell)
     return nb
 
@@ -105,8 +112,11 @@ def _run_cell(source: str, ns: dict[str, Any], outputs: _Outputs, count: int) ->
         outputs.items.insert(0, nbformat.v4.new_output("stream", name="stdout", text=text))
     if value is not None:
         data, meta = mime_bundle(value)
-        outputs.items.append(nbformat.v4.new_output("execute_result", data=data, metadata=meta,
-                                                    execution_count=count))
+        outputs.items.append(
+            nbformat.v4.new_output(
+                "execute_result", data=data, metadata=meta, execution_count=count
+            )
+        )
 
 
 def execute(template: str | Path, parameters: Mapping[str, Any]) -> NotebookNode:
@@ -129,12 +139,17 @@ def execute(template: str | Path, parameters: Mapping[str, Any]) -> NotebookNode
             _run_cell(cell.source, ns, outputs, count)
         except Exception as exc:
             tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
-            outputs.items.append(nbformat.v4.new_output(
-                "error", ename=type(exc).__name__, evalue=str(exc), traceback=tb))
+            outputs.items.append(
+                nbformat.v4.new_output(
+                    "error", ename=type(exc).__name__, evalue=str(exc), traceback=tb
+                )
+            )
             cell.outputs = outputs.items
-            error = CellFailed(f"{Path(template).name} cell {index + 1} failed for "
-                               f"{dict(parameters).get('audience', '')}: "
-                               f"{type(exc).__name__}: {exc}")
+            error = CellFailed(
+                f"{Path(template).name} cell {index + 1} failed for "
+                f"{dict(parameters).get('audience', '')}: "
+                f"{type(exc).__name__}: {exc}"
+            )
             error.notebook = nb  # type: ignore[attr-defined]
             raise error from None
         cell.outputs = outputs.items

@@ -147,9 +147,7 @@ def _period_parts(series: pd.Series) -> pd.DataFrame:
     consecutive[matched] = ((start[matched] + 1) % 100 == end[matched]).to_numpy(dtype=bool)
     canonical = pd.Series(None, index=series.index, dtype=object)
     good = consecutive == True  # noqa: E712
-    canonical[good] = (
-        start[good].astype(str) + "/" + parts.loc[good, 1].astype(str)
-    ).to_numpy()
+    canonical[good] = (start[good].astype(str) + "/" + parts.loc[good, 1].astype(str)).to_numpy()
     return pd.DataFrame({"start": start, "consecutive": consecutive, "period": canonical})
 
 

@@ -21,8 +21,16 @@ import pandas as pd
 
 from pipeline.contract import SOURCE_COLUMNS, Kind, normalise, spec
 
-QUARANTINE_COLUMNS = ("kind", "source_file", "source_row", "column", "expectation", "reason",
-                      "partner_id", "record")
+QUARANTINE_COLUMNS = (
+    "kind",
+    "source_file",
+    "source_row",
+    "column",
+    "expectation",
+    "reason",
+    "partner_id",
+    "record",
+)
 
 BLANK = "row_is_not_blank"
 HEADER = "row_is_not_a_repeated_header"
@@ -49,7 +57,8 @@ def record_json(row: pd.Series) -> str:
     """The row's original cells as JSON text (source columns left out: they have their own)."""
     cells = {
         k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else v)
-        for k, v in row.items() if k not in SOURCE_COLUMNS
+        for k, v in row.items()
+        if k not in SOURCE_COLUMNS
     }
     return json.dumps(cells, ensure_ascii=False, default=str)
 
@@ -98,11 +107,16 @@ def exact_duplicates(table: pd.DataFrame) -> pd.Series:
     involved = table[table.duplicated(subset=cols, keep=False)]
     if involved.empty:
         return out
-    group = involved[cols].astype(object).fillna("\0").astype(str).groupby(
-        cols, sort=False, dropna=False
-    ).ngroup()
-    first = pd.Series(involved.index, index=involved.index).groupby(group.to_numpy()).transform(
-        "first"
+    group = (
+        involved[cols]
+        .astype(object)
+        .fillna("\0")
+        .astype(str)
+        .groupby(cols, sort=False, dropna=False)
+        .ngroup()
+    )
+    first = (
+        pd.Series(involved.index, index=involved.index).groupby(group.to_numpy()).transform("first")
     )
     later = first.to_numpy() != involved.index.to_numpy()
     out.loc[involved.index[later]] = first.to_numpy()[later]
@@ -122,7 +136,9 @@ def supersede(table: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
     is_latest = date == latest
     order = pd.Series(np.arange(len(table)), index=table.index)
     # The first row holding the latest date is named as the superseding one.
-    winner_pos = order.where(is_latest).groupby([table[k] for k in key], sort=False).transform("min")
+    winner_pos = (
+        order.where(is_latest).groupby([table[k] for k in key], sort=False).transform("min")
+    )
     winner = table.index.to_numpy()[winner_pos.astype("int64").to_numpy()]
     return pd.Series(np.where(is_latest.to_numpy(), -1, winner), index=table.index)
 

@@ -53,8 +53,12 @@ class Document:
 
     @property
     def toc(self) -> list[dict[str, str]]:
-        return [{"id": b["id"], "text": b["text"]} for p in self.parts for b in p.blocks
-                if b["type"] == "heading" and b["level"] == 2 and b.get("id")]
+        return [
+            {"id": b["id"], "text": b["text"]}
+            for p in self.parts
+            for b in p.blocks
+            if b["type"] == "heading" and b["level"] == 2 and b.get("id")
+        ]
 
 
 def front_matter(nb: NotebookNode) -> dict[str, Any]:
@@ -211,8 +215,13 @@ def _typst_block(b: Block, images: dict[str, bytes]) -> str:
         runs = []
         for r in b["runs"]:
             s = tstr(r["text"])
-            runs.append(f"#strong({s})" if r["style"] == "b" else
-                        f"#emph({s})" if r["style"] == "i" else f"#{s}")
+            runs.append(
+                f"#strong({s})"
+                if r["style"] == "b"
+                else f"#emph({s})"
+                if r["style"] == "i"
+                else f"#{s}"
+            )
         return "".join(runs) + "\n\n"
     if kind == "list":
         return "".join(f"- #{tstr(i)}\n" for i in b["items"]) + "\n"
@@ -223,7 +232,8 @@ def _typst_block(b: Block, images: dict[str, bytes]) -> str:
     if kind == "kpis":
         items = ", ".join(
             f"(label: {tstr(k['label'])}, value: {tstr(k['value'])}, note: {tstr(k['note'])})"
-            for k in b["items"])
+            for k in b["items"]
+        )
         return f"#kpis(({items},))\n"
     if kind == "table":
         return _typst_table(b)
@@ -232,9 +242,15 @@ def _typst_block(b: Block, images: dict[str, bytes]) -> str:
 
         name = f"figure-{len(images) + 1}.png"
         images[name] = base64.b64decode(b["png"])
-        width = "100%" if (b.get("width") or 700) >= 560 else f"{b['width'] / 7.3:.0f}%"
+        w, h = b.get("width") or 700, b.get("height") or 400
+        # Fit the page: full text width (174 mm) unless that would be taller than 200 mm.
+        size = (
+            f"height: {min(200, 174 * h / w):.0f}mm"
+            if 174 * h / w > 200
+            else ("width: 100%" if w >= 560 else f"width: {w / 7.3:.0f}%")
+        )
         caption = f", caption: {tcontent(b['caption'])}" if b.get("caption") else ""
-        return (f"#figure(image({tstr(name)}, alt: {tstr(b['alt'])}, width: {width}){caption})\n")
+        return f"#figure(image({tstr(name)}, alt: {tstr(b['alt'])}, {size}){caption})\n"
     if kind == "pagebreak":
         return "#pagebreak(weak: true)\n"
     return ""
@@ -249,9 +265,11 @@ def to_typst(doc: Document) -> tuple[str, dict[str, bytes]]:
             body.append(pandoc(p.markdown, "typst") + "\n")
         else:
             body.extend(_typst_block(b, images) for b in p.blocks)
-    head = (f"#show: report.with(title: {tstr(doc.title)}, subtitle: {tstr(doc.subtitle)}, "
-            f"council: {tstr(doc.council)}, cycle: {tstr(doc.cycle)}, "
-            f"generated: {tstr(doc.generated)})\n\n")
+    head = (
+        f"#show: report.with(title: {tstr(doc.title)}, subtitle: {tstr(doc.subtitle)}, "
+        f"council: {tstr(doc.council)}, cycle: {tstr(doc.cycle)}, "
+        f"generated: {tstr(doc.generated)})\n\n"
+    )
     return _typst_template() + "\n" + head + "".join(body), images
 
 
@@ -292,8 +310,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) not in (2, 3):
-        print("usage: python -m pipeline.render_builtin EXECUTED.ipynb OUT_DIR [html,pdf]",
-              file=sys.stderr)
+        print(
+            "usage: python -m pipeline.render_builtin EXECUTED.ipynb OUT_DIR [html,pdf]",
+            file=sys.stderr,
+        )
         return 2
     formats = (args[2] if len(args) == 3 else "html,pdf").split(",")
     for path in render_file(Path(args[0]), Path(args[1]), formats):

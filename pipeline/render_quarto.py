@@ -46,8 +46,16 @@ def quarto_command(
     """
     if fmt not in QUARTO_TO:
         raise UserError(f"unknown format {fmt!r}: use html or pdf")
-    cmd = [quarto, "render", str(notebook), "--to", QUARTO_TO[fmt], "--no-execute",
-           "--output", output_name]
+    cmd = [
+        quarto,
+        "render",
+        str(notebook),
+        "--to",
+        QUARTO_TO[fmt],
+        "--no-execute",
+        "--output",
+        output_name,
+    ]
     if fmt == "html":
         cmd += ["-M", "embed-resources:true"]
     else:
@@ -74,14 +82,22 @@ def render(
     """
     quarto = shutil.which("quarto")
     if quarto is None:
-        raise UserError("renderer 'quarto' asked for, but `quarto` is not on PATH: install it "
-                        "(conda-forge quarto or pip install quarto-cli) or use --renderer builtin")
+        raise UserError(
+            "renderer 'quarto' asked for, but `quarto` is not on PATH: install it "
+            "(conda-forge quarto or pip install quarto-cli) or use --renderer builtin"
+        )
     written: list[Path] = []
     for fmt, target in outputs.items():
         name = f"{notebook.stem}.{fmt}.{'html' if fmt == 'html' else 'pdf'}"
         cmd = quarto_command(notebook, fmt, name, title=title, subtitle=subtitle, quarto=quarto)
-        proc = subprocess.run(cmd, cwd=notebook.parent, capture_output=True, text=True,
-                              timeout=timeout, env={**os.environ, "QUARTO_PRINT_STACK": "false"})
+        proc = subprocess.run(
+            cmd,
+            cwd=notebook.parent,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "QUARTO_PRINT_STACK": "false"},
+        )
         produced = notebook.parent / name
         if proc.returncode != 0 or not produced.exists():
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]

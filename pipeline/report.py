@@ -57,8 +57,10 @@ def choose_renderer(renderer: str) -> str:
     if renderer == "auto":
         return "quarto" if quarto_available() else "builtin"
     if renderer == "quarto" and not quarto_available():
-        raise UserError("renderer 'quarto' asked for, but `quarto` is not on PATH: install it "
-                        "(conda-forge quarto or pip install quarto-cli) or use --renderer builtin")
+        raise UserError(
+            "renderer 'quarto' asked for, but `quarto` is not on PATH: install it "
+            "(conda-forge quarto or pip install quarto-cli) or use --renderer builtin"
+        )
     return renderer
 
 
@@ -73,8 +75,10 @@ def select_audiences(partners: str, known: Sequence[str]) -> list[str]:
         chosen = [p.strip() for p in spec.split(",") if p.strip()]
         unknown = [p for p in chosen if p not in set(known)]
         if unknown:
-            raise UserError(f"unknown partner {', '.join(unknown)}: not in partners.parquet "
-                            f"(known: {', '.join(known[:10])}{' ...' if len(known) > 10 else ''})")
+            raise UserError(
+                f"unknown partner {', '.join(unknown)}: not in partners.parquet "
+                f"(known: {', '.join(known[:10])}{' ...' if len(known) > 10 else ''})"
+            )
         chosen = list(dict.fromkeys(chosen))
     return [COUNCIL, *chosen]
 
@@ -125,8 +129,9 @@ def render_audience(
     except UserError as exc:
         return Rendered(audience, [], time.perf_counter() - start, str(exc))
     except Exception as exc:  # a bug in one audience's report must not stop the others
-        return Rendered(audience, [], time.perf_counter() - start,
-                        f"{audience}: {type(exc).__name__}: {exc}")
+        return Rendered(
+            audience, [], time.perf_counter() - start, f"{audience}: {type(exc).__name__}: {exc}"
+        )
 
 
 def _warm_up() -> None:
@@ -159,8 +164,9 @@ def render_all(
     # Fork where available: workers inherit the imported pipeline instead of importing it again.
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     _warm_up()
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method),
-                             initializer=_warm_up) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=mp.get_context(method), initializer=_warm_up
+    ) as pool:
         futures: dict[Future[Rendered], str] = {
             pool.submit(render_audience, paths, a, renderer, list(formats)): a for a in audiences
         }
@@ -203,17 +209,20 @@ def run_report_stage(
         reporter.advance(1, r.audience)
 
     # Workers fork from here: keep the progress bar's thread from running across the fork.
-    results = render_all(paths, audiences, renderer=engine, formats=formats, jobs=jobs,
-                         on_done=done)
+    results = render_all(
+        paths, audiences, renderer=engine, formats=formats, jobs=jobs, on_done=done
+    )
     reporter.finish()
     index = write_index(paths, data, results, formats)
     failed = [r for r in results if r.error]
     elapsed = time.perf_counter() - start
     if console is not None:
         ok = len(results) - len(failed)
-        console.print(f"[green]reports[/]: {ok} of {len(results)} audiences rendered "
-                      f"({', '.join(formats)}) in {elapsed:.1f} s; index {index}",
-                      highlight=False)
+        console.print(
+            f"[green]reports[/]: {ok} of {len(results)} audiences rendered "
+            f"({', '.join(formats)}) in {elapsed:.1f} s; index {index}",
+            highlight=False,
+        )
         for r in failed:
             console.print(f"[bold red]error:[/] {r.error}", highlight=False, soft_wrap=True)
     return 1 if failed else 0

@@ -74,16 +74,24 @@ def table(
     """A real table: header row, body rows of text; `numeric` columns are right-aligned."""
     body = [["" if c is None else str(c) for c in r] for r in rows]
     return {
-        "type": "table", "caption": caption, "columns": [str(c) for c in columns],
-        "rows": body, "numeric": list(numeric), "status_col": status_col,
+        "type": "table",
+        "caption": caption,
+        "columns": [str(c) for c in columns],
+        "rows": body,
+        "numeric": list(numeric),
+        "status_col": status_col,
         "widths": list(widths) if widths else None,
     }
 
 
 def figure(png: bytes, alt: str, caption: str = "", width_px: int = 0, height_px: int = 0) -> Block:
     return {
-        "type": "figure", "png": base64.b64encode(png).decode("ascii"), "alt": alt,
-        "caption": caption, "width": width_px, "height": height_px,
+        "type": "figure",
+        "png": base64.b64encode(png).decode("ascii"),
+        "alt": alt,
+        "caption": caption,
+        "width": width_px,
+        "height": height_px,
     }
 
 
@@ -137,22 +145,29 @@ def to_markdown(blocks: Sequence[Block]) -> str:
         elif kind == "note":
             parts.append("> " + md_escape(b["text"]))
         elif kind == "kpis":
-            parts.append("\n".join(
-                f"- **{md_escape(i['label'])}**: {md_escape(i['value'])} {md_escape(i['note'])}"
-                for i in b["items"]))
+            parts.append(
+                "\n".join(
+                    f"- **{md_escape(i['label'])}**: {md_escape(i['value'])} {md_escape(i['note'])}"
+                    for i in b["items"]
+                )
+            )
         elif kind == "table":
             cols = b["columns"]
             align = ["---:" if i in b["numeric"] else ":---" for i in range(len(cols))]
-            lines = ["| " + " | ".join(md_escape(c) for c in cols) + " |",
-                     "|" + "|".join(align) + "|"]
+            lines = [
+                "| " + " | ".join(md_escape(c) for c in cols) + " |",
+                "|" + "|".join(align) + "|",
+            ]
             lines += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in b["rows"]]
             if b["caption"]:
                 lines.append("")
                 lines.append(": " + md_escape(b["caption"]))
             parts.append("\n".join(lines))
         elif kind == "figure":
-            parts.append(f"![{md_escape(b['caption'] or b['alt'])}](data:image/png;base64,"
-                         f"{b['png']}){{fig-alt=\"{b['alt'].replace(chr(34), '')}\"}}")
+            parts.append(
+                f"![{md_escape(b['caption'] or b['alt'])}](data:image/png;base64,"
+                f'{b["png"]}){{fig-alt="{b["alt"].replace(chr(34), "")}"}}'
+            )
         elif kind == "pagebreak":
             parts.append("{{< pagebreak >}}")
     return "\n\n".join(parts) + "\n"
@@ -168,12 +183,18 @@ class Blocks:
         return Blocks(self.blocks + other.blocks)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
-        data: dict[str, Any] = {MIME: {"blocks": self.blocks}, "text/markdown": to_markdown(self.blocks)}
+        data: dict[str, Any] = {
+            MIME: {"blocks": self.blocks},
+            "text/markdown": to_markdown(self.blocks),
+        }
         figs = [b for b in self.blocks if b["type"] == "figure"]
         meta: dict[str, Any] = {}
         if len(figs) == 1 and len(self.blocks) == 1:
-            data = {MIME: data[MIME], "image/png": figs[0]["png"],
-                    "text/plain": f"<Figure: {figs[0]['alt']}>"}
+            data = {
+                MIME: data[MIME],
+                "image/png": figs[0]["png"],
+                "text/plain": f"<Figure: {figs[0]['alt']}>",
+            }
             meta = {"image/png": {"alt": figs[0]["alt"], "width": figs[0]["width"]}}
         else:
             data["text/plain"] = f"<{len(self.blocks)} report blocks>"

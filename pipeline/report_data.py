@@ -96,9 +96,15 @@ def _read_json(path: Path, stage: str) -> dict[str, Any]:
 def input_files(paths: CyclePaths) -> list[Path]:
     """The files a report depends on (also the cache key of `load_cycle`)."""
     return [
-        paths.framework, paths.measures, paths.clean_table("theme_status"),
-        paths.clean / "findings.json", paths.quarantine, paths.clean_table("partners"),
-        paths.clean_table("contracts"), paths.validation_json, paths.clean_table("returns"),
+        paths.framework,
+        paths.measures,
+        paths.clean_table("theme_status"),
+        paths.clean / "findings.json",
+        paths.quarantine,
+        paths.clean_table("partners"),
+        paths.clean_table("contracts"),
+        paths.validation_json,
+        paths.clean_table("returns"),
     ]
 
 
@@ -110,9 +116,22 @@ def load_cycle(paths: CyclePaths) -> CycleData:
 
 @lru_cache(maxsize=4)
 def _load_cycle(paths: CyclePaths, stamp: tuple) -> CycleData:  # noqa: ARG001 - stamp is the key
-    quarantine = (_read_parquet(paths.quarantine, "validate") if paths.quarantine.exists()
-                  else pd.DataFrame(columns=["kind", "source_file", "source_row", "column",
-                                             "expectation", "reason", "partner_id", "record"]))
+    quarantine = (
+        _read_parquet(paths.quarantine, "validate")
+        if paths.quarantine.exists()
+        else pd.DataFrame(
+            columns=[
+                "kind",
+                "source_file",
+                "source_row",
+                "column",
+                "expectation",
+                "reason",
+                "partner_id",
+                "record",
+            ]
+        )
+    )
     return CycleData(
         cycle=paths.cycle,
         framework=load_framework(paths.framework),
@@ -124,8 +143,11 @@ def _load_cycle(paths: CyclePaths, stamp: tuple) -> CycleData:  # noqa: ARG001 -
         contracts=_read_parquet(paths.clean_table("contracts"), "validate"),
         validation=_read_json(paths.validation_json, "validate"),
         data_docs=(paths.data_quality / "index.html").exists(),
-        returns=(_read_parquet(paths.clean_table("returns"), "validate")
-                 if paths.clean_table("returns").exists() else pd.DataFrame(columns=["partner_id"])),
+        returns=(
+            _read_parquet(paths.clean_table("returns"), "validate")
+            if paths.clean_table("returns").exists()
+            else pd.DataFrame(columns=["partner_id"])
+        ),
     )
 
 
@@ -154,21 +176,32 @@ def view_for(data: CycleData, audience: str) -> AudienceView:
     latest, periods = _periods(data)
     if audience == COUNCIL:
         return AudienceView(
-            audience=COUNCIL, cycle=data.cycle, framework=data.framework, latest_period=latest,
-            periods=periods, measures=data.measures.copy(), theme_status=data.theme_status.copy(),
-            findings=json.loads(json.dumps(data.findings)), quarantine=data.quarantine.copy(),
-            partners=data.partners.copy(), contracts=data.contracts.copy(),
-            validation=json.loads(json.dumps(data.validation)), data_docs=data.data_docs,
+            audience=COUNCIL,
+            cycle=data.cycle,
+            framework=data.framework,
+            latest_period=latest,
+            periods=periods,
+            measures=data.measures.copy(),
+            theme_status=data.theme_status.copy(),
+            findings=json.loads(json.dumps(data.findings)),
+            quarantine=data.quarantine.copy(),
+            partners=data.partners.copy(),
+            contracts=data.contracts.copy(),
+            validation=json.loads(json.dumps(data.validation)),
+            data_docs=data.data_docs,
             returns=data.returns.copy(),
         )
     if audience not in set(data.partner_ids):
-        raise UserError(f"unknown partner {audience!r}: not in partners.parquet for cycle "
-                        f"{data.cycle}")
+        raise UserError(
+            f"unknown partner {audience!r}: not in partners.parquet for cycle {data.cycle}"
+        )
     me = _own(data.partners, audience)
-    measures = pd.concat([_own(data.measures, audience), _borough(data.measures)],
-                         ignore_index=True)
-    theme_status = pd.concat([_own(data.theme_status, audience), _borough(data.theme_status)],
-                             ignore_index=True)
+    measures = pd.concat(
+        [_own(data.measures, audience), _borough(data.measures)], ignore_index=True
+    )
+    theme_status = pd.concat(
+        [_own(data.theme_status, audience), _borough(data.theme_status)], ignore_index=True
+    )
     f = data.findings
     sv = f.get("social_value") or {}
     findings = {
@@ -187,16 +220,26 @@ def view_for(data: CycleData, audience: str) -> AudienceView:
     }
     v = data.validation
     validation = {
-        "cycle": v.get("cycle"), "generated_at": v.get("generated_at"),
+        "cycle": v.get("cycle"),
+        "generated_at": v.get("generated_at"),
         "partners": {audience: (v.get("partners") or {}).get(audience, {})},
     }
     row = me.iloc[0]
     view = AudienceView(
-        audience=audience, cycle=data.cycle, framework=data.framework, latest_period=latest,
-        periods=periods, measures=measures, theme_status=theme_status, findings=findings,
-        quarantine=_own(data.quarantine, audience), partners=me,
-        contracts=_own(data.contracts, audience), validation=validation,
-        data_docs=data.data_docs, returns=_own(data.returns, audience),
+        audience=audience,
+        cycle=data.cycle,
+        framework=data.framework,
+        latest_period=latest,
+        periods=periods,
+        measures=measures,
+        theme_status=theme_status,
+        findings=findings,
+        quarantine=_own(data.quarantine, audience),
+        partners=me,
+        contracts=_own(data.contracts, audience),
+        validation=validation,
+        data_docs=data.data_docs,
+        returns=_own(data.returns, audience),
         partner_name=str(row["name"]),
         partner_type=None if pd.isna(row.get("type")) else str(row.get("type")),
     )
@@ -208,8 +251,14 @@ def check_isolated(view: AudienceView, data: CycleData) -> None:
     """Refuse a partner view that holds any other partner's id or name anywhere."""
     others = data.partners[data.partners["partner_id"] != view.audience]
     other_ids = {str(p) for p in others["partner_id"]}
-    frames = [view.measures, view.theme_status, view.quarantine, view.partners, view.contracts,
-              view.returns]
+    frames = [
+        view.measures,
+        view.theme_status,
+        view.quarantine,
+        view.partners,
+        view.contracts,
+        view.returns,
+    ]
     for frame in frames:
         if "partner_id" in frame.columns:
             leaked = set(frame["partner_id"].dropna().astype(str)) & other_ids

@@ -16,7 +16,8 @@ from pipeline.paths import CyclePaths
 from pipeline.report_blocks import status_label
 from pipeline.report_data import COUNCIL, CycleData
 
-_SEVERITY = ("off track", "at risk", "on track")
+#: Worst first: a partner's overall status is its worst theme status.
+_SEVERITY = ("off track", "no return", "at risk", "on track")
 
 
 def partner_status(data: CycleData, latest: str) -> dict[str, str]:
@@ -34,8 +35,9 @@ def _rel(paths: CyclePaths, target: Path) -> str:
     return target.relative_to(paths.reports).as_posix()
 
 
-def build_index(paths: CyclePaths, data: CycleData, results: Sequence[Any],
-                formats: Sequence[str]) -> str:
+def build_index(
+    paths: CyclePaths, data: CycleData, results: Sequence[Any], formats: Sequence[str]
+) -> str:
     """The index page's HTML."""
     import jinja2
 
@@ -51,30 +53,50 @@ def build_index(paths: CyclePaths, data: CycleData, results: Sequence[Any],
         links = [(fmt.upper(), _rel(paths, p)) for fmt, p in outs.items() if p.exists()]
         nb = executed_path(paths, audience)
         r = by_audience.get(audience)
-        rows.append({
-            "id": audience,
-            "name": "Council (all partners)" if audience == COUNCIL else names.get(audience, ""),
-            "status": "" if audience == COUNCIL else status_label(status.get(audience)),
-            "status_class": "" if audience == COUNCIL else
-            "st-" + status.get(audience, "no data").replace(" ", "-"),
-            "links": links,
-            "notebook": _rel(paths, nb) if nb.exists() else None,
-            "error": r.error if r is not None else None,
-        })
+        rows.append(
+            {
+                "id": audience,
+                "name": "Council (all partners)"
+                if audience == COUNCIL
+                else names.get(audience, ""),
+                "status": "" if audience == COUNCIL else status_label(status.get(audience)),
+                "status_class": ""
+                if audience == COUNCIL
+                else "st-" + status.get(audience, "no data").replace(" ", "-"),
+                "links": links,
+                "notebook": _rel(paths, nb) if nb.exists() else None,
+                "error": r.error if r is not None else None,
+            }
+        )
     dq = paths.data_quality
-    docs = [(label, _rel(paths, dq / name)) for label, name in
-            (("Data Docs (all checks)", "index.html"), ("Data-quality summary", "summary.html"),
-             ("validation.json", "validation.json")) if (dq / name).exists()]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
-                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    docs = [
+        (label, _rel(paths, dq / name))
+        for label, name in (
+            ("Data Docs (all checks)", "index.html"),
+            ("Data-quality summary", "summary.html"),
+            ("validation.json", "validation.json"),
+        )
+        if (dq / name).exists()
+    ]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     return env.get_template("index.html.j2").render(
-        cycle=paths.cycle, council=data.framework.council, latest=latest, rows=rows, docs=docs,
+        cycle=paths.cycle,
+        council=data.framework.council,
+        latest=latest,
+        rows=rows,
+        docs=docs,
         generated=f"{dt.datetime.now(dt.UTC):%d %B %Y %H:%M} UTC",
         pass_rate=data.validation.get("pass_rate"),
     )
 
 
-def write_index(paths: CyclePaths, data: CycleData, results: Sequence[Any],
-                formats: Sequence[str]) -> Path:
+def write_index(
+    paths: CyclePaths, data: CycleData, results: Sequence[Any], formats: Sequence[str]
+) -> Path:
     write_text(paths.index_html, build_index(paths, data, results, formats))
     return paths.index_html

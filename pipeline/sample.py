@@ -66,56 +66,52 @@ OTHER_DISTRICTS = (
     "EC1A",
     "EC2M",
 )
-#: Place names for made-up organisations: Thurrock's towns for local ones, elsewhere for others.
-LOCAL_PLACES = (
-    "Grays",
-    "Tilbury",
-    "Purfleet",
-    "Stanford",
-    "Corringham",
-    "Aveley",
-    "Chafford",
-    "Orsett",
-    "Ockendon",
-    "Thameside",
-    "Estuary",
-    "Riverside",
-    "Mardyke",
-    "Chadwell",
-    "Horndon",
-)
-OTHER_PLACES = (
-    "Basildon",
-    "Brentwood",
-    "Chelmsford",
-    "Dartford",
-    "Romford",
-    "Southend",
-    "Canary Wharf",
-    "Anglia",
-    "Capital",
-    "Kent",
-)
-TRADES = (
-    "Facilities Services",
-    "Building Contractors",
-    "Care Services",
-    "Catering",
-    "Transport",
-    "Cleaning Services",
-    "IT Solutions",
-    "Landscapes",
-    "Waste Management",
-    "Consulting",
-    "Electrical",
-    "Security",
-    "Print & Design",
-    "Plumbing & Heating",
-    "Scaffolding",
-    "Recruitment",
-    "Legal Services",
-    "Training",
-)
+#: Places for made-up organisation names, with the postcode districts they sit in, so a name and
+#: its postcode agree: Thurrock's towns for local organisations, neighbours and London for others.
+LOCAL_PLACES: dict[str, tuple[str, ...]] = {
+    "Grays": ("RM16", "RM17", "RM20"),
+    "Tilbury": ("RM18",),
+    "Purfleet": ("RM19",),
+    "Stanford": ("SS17",),
+    "Corringham": ("SS17",),
+    "Aveley": ("RM15",),
+    "Ockendon": ("RM15",),
+    "Chafford": ("RM16",),
+    "Orsett": ("RM16",),
+    "Chadwell": ("RM16",),
+    "Horndon": ("SS17",),
+    "Thameside": LOCAL_DISTRICTS,
+    "Riverside": LOCAL_DISTRICTS,
+    "Mardyke": ("RM15", "RM16", "RM20"),
+}
+OTHER_PLACES: dict[str, tuple[str, ...]] = {
+    "Basildon": ("SS14", "SS15", "SS16"),
+    "Brentwood": ("CM13", "CM14"),
+    "Chelmsford": ("CM1", "CM2"),
+    "Dartford": ("DA1",),
+    "Romford": ("RM1",),
+    "Southend": ("SS1",),
+    "Canary Wharf": ("E14",),
+    "Anglia": OTHER_DISTRICTS,
+    "Capital": ("E1", "E15", "EC1A", "EC2M"),
+}
+#: Trades of private firms, with the contracts such a firm wins.
+TRADES: dict[str, tuple[str, ...]] = {
+    "Facilities Services": ("Facilities management, civic offices", "Office cleaning, {area}"),
+    "Building Contractors": ("Housing repairs and voids, {area}", "School extension, {area}"),
+    "Care Services": ("Domiciliary care framework, lot {n}", "Reablement service, {area}"),
+    "Catering": ("School catering, {area}", "Meals at home service"),
+    "Transport": ("Home-to-school transport, route {n}", "Community transport, {area}"),
+    "Cleaning Services": ("Office cleaning, {area}", "Public toilets cleaning"),
+    "IT Solutions": ("ICT managed service, lot {n}", "Website and digital services"),
+    "Landscapes": ("Grounds maintenance, {area}", "Parks and open spaces, {area}"),
+    "Waste Management": ("Waste collection vehicles hire", "Bulky waste collection"),
+    "Electrical": ("Street lighting maintenance", "Electrical testing, council housing"),
+    "Security": ("Security and key holding, civic offices", "CCTV monitoring, {area}"),
+    "Plumbing & Heating": ("Gas servicing, council housing lot {n}", "Boiler replacements"),
+    "Highways": ("Highways resurfacing, {area}", "Winter gritting"),
+    "Recruitment": ("Agency staff framework, lot {n}",),
+}
 COMPANY_SUFFIXES = ("Ltd", "Limited", "Ltd", "& Co Ltd", "Group Ltd", "plc")
 VCFS_PATTERNS = (
     "{place} Community Association",
@@ -139,19 +135,8 @@ PUBLIC_PATTERNS = (
     "{place} Health and Wellbeing Hub",
     "{place} Community Safety Partnership",
 )
+#: Contracts won by voluntary organisations and public bodies (private firms: `TRADES`).
 CONTRACT_TITLES = {
-    "private": (
-        "Grounds maintenance, {area}",
-        "Domiciliary care framework, lot {n}",
-        "Highways resurfacing, {area}",
-        "School catering, {area}",
-        "Housing repairs and voids, {area}",
-        "Home-to-school transport, route {n}",
-        "Office cleaning, {area}",
-        "Street lighting maintenance",
-        "ICT managed service, lot {n}",
-        "Waste collection vehicles hire",
-    ),
     "vcfs": (
         "Community hubs grant, {area}",
         "Youth outreach service, {area}",
@@ -452,6 +437,7 @@ class _Partner:
     postcode: str
     sme: str
     supplier_id: str
+    trade: str = ""  # private firms only: what they do, which decides their contracts
 
 
 @dataclass
@@ -466,16 +452,30 @@ class _Contract:
     linked: str
 
 
+def _pick_place(rng: random.Random, local: bool) -> tuple[str, str]:
+    """A place name and a postcode district inside it (a Thurrock one when `local`)."""
+    places = LOCAL_PLACES if local else OTHER_PLACES
+    place = rng.choice(tuple(places))
+    return place, rng.choice(places[place])
+
+
 def _make_partners(rng: random.Random, n: int) -> list[_Partner]:
     used: set[str] = set()
     partners: list[_Partner] = []
-    for i in range(1, n + 1):
-        kind = rng.choices(("private", "vcfs", "public"), weights=(6, 3, 1))[0]
+    width = max(3, len(str(n)))
+    # A fixed mix, shuffled: about 3 in 10 voluntary and community organisations, 1 in 8 public
+    # bodies (at least one of each from 5 partners up), the rest private firms.
+    n_vcfs, n_public = round(0.3 * n), max(round(0.12 * n), 1 if n >= 5 else 0)
+    kinds = ["vcfs"] * n_vcfs + ["public"] * n_public + ["private"] * (n - n_vcfs - n_public)
+    rng.shuffle(kinds)
+    for i, kind in enumerate(kinds, start=1):
         # Voluntary groups and public bodies are mostly based in the borough; firms less so.
         local = rng.random() < (0.55 if kind == "private" else 0.85)
-        place = rng.choice(LOCAL_PLACES if local else OTHER_PLACES)
+        place, district = _pick_place(rng, local)
+        trade = ""
         if kind == "private":
-            name = f"{place} {rng.choice(TRADES)} {rng.choice(COMPANY_SUFFIXES)}"
+            trade = rng.choice(tuple(TRADES))
+            name = f"{place} {trade} {rng.choice(COMPANY_SUFFIXES)}"
         elif kind == "vcfs":
             name = rng.choice(VCFS_PATTERNS).format(place=place)
         else:
@@ -485,13 +485,17 @@ def _make_partners(rng: random.Random, n: int) -> list[_Partner]:
             name = f"{base} ({k})"
             k += 1
         used.add(name)
-        district = rng.choice(LOCAL_DISTRICTS if local else OTHER_DISTRICTS)
-        sme = {"private": "yes" if rng.random() < 0.7 else "no", "vcfs": "yes", "public": "no"}[
-            kind
-        ]
-        width = max(3, len(str(n)))
+        sme = {"private": "yes" if rng.random() < 0.7 else "no", "vcfs": "yes", "public": "no"}
         partners.append(
-            _Partner(f"P{i:0{width}d}", name, kind, _postcode(rng, district), sme, f"SUP{i:05d}")
+            _Partner(
+                f"P{i:0{width}d}",
+                name,
+                kind,
+                _postcode(rng, district),
+                sme[kind],
+                f"SUP{i:05d}",
+                trade,
+            )
         )
     return partners
 
@@ -504,7 +508,11 @@ def _make_contracts(
     ids = [m.id for m in measures]
     contracts: list[_Contract] = []
     for p in partners:
-        for _ in range(rng.choice((1, 1, 2, 2, 3))):
+        titles = TRADES[p.trade] if p.trade else CONTRACT_TITLES[p.type]
+        count = rng.choice((1, 1, 2, 2, 3))
+        # Different work for each of a partner's contracts, where its line of work allows.
+        picked = rng.sample(titles, min(count, len(titles)))
+        for k in range(count):
             n = len(contracts) + 1
             # Most contracts run through the whole review window; some start part-way through.
             start_year = (
@@ -512,9 +520,7 @@ def _make_contracts(
             )
             start = dt.date(start_year, rng.choice((4, 4, 7, 10)), 1)
             end = dt.date(max(start_year + rng.randint(3, 6), last + 1), 3, 31)
-            title = rng.choice(CONTRACT_TITLES[p.type]).format(
-                area=rng.choice(AREAS), n=rng.randint(1, 6)
-            )
+            title = picked[k % len(picked)].format(area=rng.choice(AREAS), n=k + 1)
             value = round(rng.lognormvariate(12.5, 1.0), -2)
             chosen = sorted(rng.sample(ids, rng.randint(2, 5)))
             linked = "yes" if rng.random() < 0.75 else "no"
@@ -682,7 +688,9 @@ def _return_row(
     return _Row(cells, day)
 
 
-def _add_revisions(rng: random.Random, rows: dict[str, list[_Row]]) -> set[str]:
+def _add_revisions(
+    rng: random.Random, rows: dict[str, list[_Row]], percent_ids: frozenset[str]
+) -> set[str]:
     """Later corrected submissions. Returns the partners whose revisions go in a second file.
 
     About 5% of rows are revised. The first partner with a revision always sends it as a
@@ -698,7 +706,7 @@ def _add_revisions(rng: random.Random, rows: dict[str, list[_Row]]) -> set[str]:
         for r in chosen:
             later = r.submitted + dt.timedelta(days=rng.randint(14, 45))
             cells = list(r.cells)
-            cells[4] = _revise(cells[4], rng)
+            cells[4] = _revise(cells[4], rng, cap=100.0 if cells[2] in percent_ids else None)
             cells[9] = "Revised: corrected figure after the contract manager's check"
             cells[10] = later.isoformat()
             r.revised = True
@@ -709,14 +717,17 @@ def _add_revisions(rng: random.Random, rows: dict[str, list[_Row]]) -> set[str]:
     return second_file
 
 
-def _revise(value: str, rng: random.Random) -> str:
+def _revise(value: str, rng: random.Random, cap: float | None = None) -> str:
+    """A corrected figure within 15% of the first, in the same format (a percentage stays <= 100)."""
     number = float(value)
     decimals = len(value.split(".")[1]) if "." in value else 0
     new = number * rng.uniform(0.85, 1.15)
+    if cap is not None:
+        new = min(new, cap)
     if "." not in value:
         new = round(new)
         if new == number:
-            new = number + 1
+            new = number + 1 if cap is None or number + 1 <= cap else number - 1
     return f"{new:.{decimals}f}"
 
 
@@ -854,6 +865,16 @@ def _xlsx_cell(text: str, col: int) -> Any:
     return text
 
 
+def _xlsx_display(text: str, col: int) -> str:
+    """What the readers show for a cell written by `_xlsx_cell` (`155.0` is a number cell, `155`)."""
+    value = _xlsx_cell(text, col)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def _prepare_out_dir(out: Path) -> None:
     """Refuse to write over a folder of real data; clear what an earlier sample wrote."""
     if out.exists() and not out.is_dir():
@@ -916,7 +937,7 @@ def generate_sample(
     contracts = _make_contracts(data_rng, plist, measures, periods)
     manifest.contracts_without_outcomes = [c.contract_id for c in contracts if not c.measures]
     rows = _make_returns(data_rng, plist, contracts, fw, periods, manifest)
-    second_file = _add_revisions(data_rng, rows)
+    second_file = _add_revisions(data_rng, rows, percent_ids)
     # File formats: a couple of partners send Excel, one saves its CSV as Windows-1252.
     ids = [p.partner_id for p in plist]
     xlsx_ids = set(data_rng.sample(ids, min(2, max(0, len(ids) - 1)))) if len(ids) > 2 else set()
@@ -1053,6 +1074,8 @@ def _write_partner_returns(
             else ("csv-cp1252" if fmt == "cp1252" and name == main_name else "csv"),
         }
         for row_no, kind, shown in faults[name]:
+            if name.endswith(".xlsx") and kind in FAULT_INDEX:
+                shown = _xlsx_display(shown, FAULT_INDEX[kind])
             manifest.faults.append(
                 {
                     "file": name,
@@ -1152,18 +1175,17 @@ def _write_spend(
     )
     used = {p.name for p in plist}
     for i in range(n_other):
+        place, district = _pick_place(rng, rng.random() < 0.35)
         name = (
             other_names[i]
             if i < len(other_names)
-            else f"{rng.choice(OTHER_PLACES)} {rng.choice(TRADES)} {rng.choice(COMPANY_SUFFIXES)}"
+            else f"{place} {rng.choice(tuple(TRADES))} {rng.choice(COMPANY_SUFFIXES)}"
         )
         base, k = name, 2
         while name in used:
             name = f"{base} ({k})"
             k += 1
         used.add(name)
-        local = rng.random() < 0.35
-        district = rng.choice(LOCAL_DISTRICTS if local else OTHER_DISTRICTS)
         kind = "private" if rng.random() < 0.9 else "vcfs"
         sme = "yes" if rng.random() < 0.5 else "no"
         others.append((f"SUP{90000 + i:05d}", name, _postcode(rng, district), kind, sme))

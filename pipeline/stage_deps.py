@@ -87,12 +87,27 @@ def closure(root: Path, modules: set[str]) -> set[str]:
     return seen
 
 
+def _cli_imports(cli: Path, stage: str) -> set[str]:
+    """What `svf <stage>` imports: cli.py's top level, its helpers and the stage's command.
+
+    The other commands' lazy imports are left out, and so is the registration of the `cycle`
+    sub-app, which adds commands but changes nothing a stage computes.
+    """
+    tree = ast.parse(cli.read_text(encoding="utf-8"))
+    found = _imports(tree, "pipeline.cli", top_level_only=True)
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef) or node.name.startswith("_register"):
+            continue
+        if node.name == stage or not node.decorator_list:
+            found |= _imports(node, "pipeline.cli")
+    return found
+
+
 def stage_files(root: Path, stage: str) -> list[str]:
     """Package files (paths relative to `root`) the stage runs, sorted."""
     entry, notebook = STAGES[stage]
     cli = _module_file(root, "pipeline.cli")
-    cli_imports = _imports(ast.parse(cli.read_text(encoding="utf-8")), "pipeline.cli",
-                           top_level_only=True) if cli else set()
+    cli_imports = _cli_imports(cli, stage) if cli else set()
     modules = closure(root, {entry, *cli_imports, *_notebook_imports(root / notebook)})
     files = {str(_module_file(root, m).relative_to(root)) for m in modules}  # type: ignore[union-attr]
     if cli:

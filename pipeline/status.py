@@ -172,8 +172,10 @@ def enforcement(measures: pd.DataFrame, latest_period: str | None) -> list[dict[
     if off.empty:
         return []
     keys = ["contract_id", "partner_id", "measure_id"]
-    off = off[[*keys, "period"]].assign(_targeted=off["target"].notna()).drop_duplicates(
-        [*keys, "period"]
+    off = (
+        off[[*keys, "period"]]
+        .assign(_targeted=off["target"].notna())
+        .drop_duplicates([*keys, "period"])
     )
     pairs = off[[*keys, "period"]].assign(prev_period=previous_series(off["period"]))
     pairs = pairs.merge(

@@ -26,7 +26,6 @@ from pipeline.clean_tables import empty_table, typed_table
 from pipeline.contract import SOURCE_FILE, SOURCE_ROW, Kind, kind_of_file, spec
 from pipeline.errors import ContractError, UserError
 from pipeline.expectations import (
-    EXTRA_CELLS,
     derive_columns,
     detail_column,
     load_suites,
@@ -85,19 +84,23 @@ class ValidationResult:
     files: list[FileCount] = field(default_factory=list)
     stats: list[ExpectationStat] = field(default_factory=list)
     partners: dict[str, dict[str, int]] = field(default_factory=dict)
+    runner: GXRunner | None = None  # holds the GX results, for Data Docs
 
     @property
     def quarantine(self) -> pd.DataFrame:
         """quarantine.parquet: by kind (registers first), file and row; file faults first."""
         frame = rejections_frame(self.rejections)
         frame["_order"] = frame["kind"].map({k: i for i, k in enumerate(ORDER)})
-        frame = frame.sort_values(["_order", "source_file", "source_row"], na_position="first",
-                                  kind="stable")
+        frame = frame.sort_values(
+            ["_order", "source_file", "source_row"], na_position="first", kind="stable"
+        )
         return frame.drop(columns="_order").reset_index(drop=True)
 
     def totals(self) -> dict[str, int]:
-        return {k: sum(getattr(f, k) for f in self.files)
-                for k in ("rows", "clean", "quarantined", "superseded")}
+        return {
+            k: sum(getattr(f, k) for f in self.files)
+            for k in ("rows", "clean", "quarantined", "superseded")
+        }
 
     def summary(self) -> dict[str, Any]:
         """The content of validation.json (docs/interfaces.md)."""
@@ -108,15 +111,20 @@ class ValidationResult:
             "generated_at": dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds"),
             "files": [f.as_dict() for f in self.files],
             "totals": totals,
-            "reconciles": reconciles and totals["rows"] == (
-                totals["clean"] + totals["quarantined"] + totals["superseded"]
-            ),
-            "pass_rate": 1.0 if not totals["rows"] else round(
-                (totals["clean"] + totals["superseded"]) / totals["rows"], 6
-            ),
+            "reconciles": reconciles
+            and totals["rows"] == (totals["clean"] + totals["quarantined"] + totals["superseded"]),
+            "pass_rate": 1.0
+            if not totals["rows"]
+            else round((totals["clean"] + totals["superseded"]) / totals["rows"], 6),
             "expectations": [
-                {"kind": s.kind, "expectation": s.expectation, "column": s.column,
-                 "evaluated": s.evaluated, "failed": s.failed, "pass_rate": s.pass_rate}
+                {
+                    "kind": s.kind,
+                    "expectation": s.expectation,
+                    "column": s.column,
+                    "evaluated": s.evaluated,
+                    "failed": s.failed,
+                    "pass_rate": s.pass_rate,
+                }
                 for s in self.stats
             ],
             "partners": self.partners,
@@ -160,9 +168,17 @@ def _count_data_rows(path: Path, name: str) -> int:
 class _KindCheck:
     """Checks all rows of one kind: structure, GX row rules, duplicates, keys."""
 
-    def __init__(self, kind: Kind, suite: dict[str, Any], runner: GXRunner, framework: Framework,
-                 params: dict[str, Any], result: ValidationResult, counts: dict[str, FileCount],
-                 row_partner: pd.Series | None) -> None:
+    def __init__(
+        self,
+        kind: Kind,
+        suite: dict[str, Any],
+        runner: GXRunner,
+        framework: Framework,
+        params: dict[str, Any],
+        result: ValidationResult,
+        counts: dict[str, FileCount],
+        row_partner: pd.Series | None,
+    ) -> None:
         self.kind, self.suite, self.runner, self.framework = kind, suite, runner, framework
         self.params, self.result, self.counts = params, result, counts
         self.row_partner = row_partner
@@ -176,18 +192,27 @@ class _KindCheck:
     def _stat(self, expectation: str, column: str, evaluated: int, failed: int) -> None:
         self.result.stats.append(ExpectationStat(self.kind, expectation, column, evaluated, failed))
 
-    def _reject(self, raw: pd.DataFrame, failures: dict[Any, list[tuple[int, str, str, str]]]
-                ) -> None:
+    def _reject(
+        self, raw: pd.DataFrame, failures: dict[Any, list[tuple[int, str, str, str]]]
+    ) -> None:
         """Quarantine rows: failures maps a row index to (priority, column, expectation,
         sentence); the first by priority decides column and expectation, all are joined."""
         for idx, items in failures.items():
             items.sort(key=lambda t: t[0])
             row = raw.loc[idx]
             reasons = list(dict.fromkeys(t[3] for t in items))
-            self.result.rejections.append(Rejection(
-                self.kind, str(row[SOURCE_FILE]), int(row[SOURCE_ROW]), items[0][1], items[0][2],
-                "; ".join(reasons), self._partner(idx), record_json(row),
-            ))
+            self.result.rejections.append(
+                Rejection(
+                    self.kind,
+                    str(row[SOURCE_FILE]),
+                    int(row[SOURCE_ROW]),
+                    items[0][1],
+                    items[0][2],
+                    "; ".join(reasons),
+                    self._partner(idx),
+                    record_json(row),
+                )
+            )
             self.counts[str(row[SOURCE_FILE])].quarantined += 1
 
     def run(self, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -222,7 +247,12 @@ class _KindCheck:
                 value = source.get(meta["column"])
                 detail = checked.at[idx, detail_col or evaluated_col] if evaluated_col else None
                 failures.setdefault(idx, []).append(
-                    (i, meta["column"], e["type"], _sentence(meta["sentence"], source, value, detail))
+                    (
+                        i,
+                        meta["column"],
+                        e["type"],
+                        _sentence(meta["sentence"], source, value, detail),
+                    )
                 )
         ok = checked.iloc[[p for p in range(len(checked)) if p not in failed_pos]]
 
@@ -232,10 +262,16 @@ class _KindCheck:
         dups = dup_of[dup_of >= 0]
         self._stat(DUPLICATE, "*", len(table), len(dups))
         for idx, first in dups.items():
-            failures[idx] = [(0, None, DUPLICATE,
-                              f"the row repeats row {int(table.at[first, SOURCE_ROW])} of "
-                              f"{table.at[first, SOURCE_FILE]} exactly (a duplicate; the first "
-                              "is kept)")]
+            failures[idx] = [
+                (
+                    0,
+                    None,
+                    DUPLICATE,
+                    f"the row repeats row {int(table.at[first, SOURCE_ROW])} of "
+                    f"{table.at[first, SOURCE_FILE]} exactly (a duplicate; the first "
+                    "is kept)",
+                )
+            ]
         table = table[dup_of < 0]
         superseded = None
         if kind == "returns":
@@ -264,8 +300,12 @@ class _KindCheck:
                     for col in table.columns:
                         fields[col] = table.at[idx, col]
                     failures.setdefault(idx, []).append(
-                        (len(rows_exps) + i, column, e["type"],
-                         _sentence(e["meta"]["sentence"], fields, source.get(column), None))
+                        (
+                            len(rows_exps) + i,
+                            column,
+                            e["type"],
+                            _sentence(e["meta"]["sentence"], fields, source.get(column), None),
+                        )
                     )
             table = table.iloc[[p for p in range(len(table)) if p not in conflicted]]
         self._reject(raw, failures)
@@ -327,19 +367,23 @@ def validate_cycle(
         if kind == "contracts":
             params = suite_parameters(framework, today, clean.get("partners"))
         if kind == "returns":
-            params = suite_parameters(framework, today, clean.get("partners"),
-                                      clean.get("contracts"))
+            params = suite_parameters(
+                framework, today, clean.get("partners"), clean.get("contracts")
+            )
         row_partner = None
         if raw is not None and kind == "returns":
             row_partner = _returns_partner(raw, known_partners)
         if raw is not None:
-            checker = _KindCheck(kind, suites[kind], runner, framework, params, result, counts,
-                                 row_partner)
+            checker = _KindCheck(
+                kind, suites[kind], runner, framework, params, result, counts, row_partner
+            )
             table, superseded = checker.run(raw)
             clean[kind] = table
             if kind == "returns":
                 result.superseded = superseded
-        elif kind in ("returns", "partners", "contracts"):
+        else:
+            # Always a table, empty when the cycle has no such file: compute reads an empty spend
+            # table as "no spend data", and dvc.yaml declares every table as an output.
             clean[kind] = empty_table(kind)
         if kind == "partners":
             known_partners = set(clean["partners"]["partner_id"].dropna().astype(str))
@@ -348,8 +392,9 @@ def validate_cycle(
     for kind, name, exc in file_faults:
         partner = file_partner(name, known_partners) if kind == "returns" else None
         expectation = FILE_COLUMNS if "missing required column" in str(exc) else FILE_READABLE
-        result.rejections.append(Rejection(kind, name, None, exc.column, expectation, str(exc),
-                                           partner, file_record()))
+        result.rejections.append(
+            Rejection(kind, name, None, exc.column, expectation, str(exc), partner, file_record())
+        )
     for kind in ORDER:
         n_files = sum(1 for f in result.files if f.kind == kind)
         if n_files:
@@ -359,7 +404,7 @@ def validate_cycle(
     if result.superseded is None:
         result.superseded = _empty_superseded()
     result.partners = _partner_counts(result, frames["returns"], known_partners)
-    result.runner = runner  # type: ignore[attr-defined]  # kept for Data Docs
+    result.runner = runner
     reconcile(result)
     return result
 
@@ -374,8 +419,9 @@ def _returns_partner(raw: pd.DataFrame, known: set[str]) -> pd.Series:
     return from_file.where(from_file.notna(), own).astype(object)
 
 
-def _partner_counts(result: ValidationResult, frames: list[pd.DataFrame], known: set[str]
-                    ) -> dict[str, dict[str, int]]:
+def _partner_counts(
+    result: ValidationResult, frames: list[pd.DataFrame], known: set[str]
+) -> dict[str, dict[str, int]]:
     rows: Counter[str] = Counter()
     if frames:
         raw = pd.concat(frames, ignore_index=True)
@@ -391,8 +437,10 @@ def _partner_counts(result: ValidationResult, frames: list[pd.DataFrame], known:
             if p:
                 rows[p] += f.rows
                 quarantined[p] += f.rows
-    return {p: {"rows": rows[p], "quarantined": quarantined[p]}
-            for p in sorted(set(rows) | set(quarantined))}
+    return {
+        p: {"rows": rows[p], "quarantined": quarantined[p]}
+        for p in sorted(set(rows) | set(quarantined))
+    }
 
 
 def _empty_superseded() -> pd.DataFrame:
@@ -421,7 +469,9 @@ def reconcile(result: ValidationResult) -> None:
     n_file_rows = sum(f.rows for f in result.files if f.file_error)
     n_superseded = 0 if result.superseded is None else len(result.superseded)
     if (n_clean, n_rows_quarantined + n_file_rows, n_superseded) != (
-        totals["clean"], totals["quarantined"], totals["superseded"]
+        totals["clean"],
+        totals["quarantined"],
+        totals["superseded"],
     ):
         raise ReconciliationError(
             f"tables hold {n_clean} clean, {n_rows_quarantined + n_file_rows} quarantined, "
@@ -433,24 +483,25 @@ def write_outputs(paths: CyclePaths, result: ValidationResult) -> dict[str, Any]
     """Write the clean tables, quarantine, superseded, validation.json, Data Docs, the summary
     page and the partner feedback files (each atomically); return validation.json's content."""
     for kind in ORDER:
-        target = paths.clean_table(kind)
-        if kind in result.tables:
-            write_parquet(target, result.tables[kind].reset_index(drop=True))
-        elif target.exists():
-            target.unlink()  # a register dropped from this cycle must not linger from a last run
+        table = result.tables.get(kind)
+        write_parquet(
+            paths.clean_table(kind),
+            (table if table is not None else empty_table(kind)).reset_index(drop=True),
+        )
     write_parquet(paths.quarantine, result.quarantine)
     superseded = result.superseded if result.superseded is not None else _empty_superseded()
     write_parquet(paths.superseded, superseded.reset_index(drop=True))
     summary = result.summary()
-    data_docs.build_site(paths, result.runner)  # type: ignore[attr-defined]
+    data_docs.build_site(paths, result.runner or GXRunner())
     write_json(paths.validation_json, summary)
     data_docs.write_summary_html(paths.data_quality / "summary.html", summary, result.quarantine)
     feedback.write_partner_feedback(paths.data_quality / "partners", result.quarantine)
     return summary
 
 
-def run_validation(paths: CyclePaths, *, today: dt.date | None = None,
-                   reporter: Reporter | None = None) -> dict[str, Any]:
+def run_validation(
+    paths: CyclePaths, *, today: dt.date | None = None, reporter: Reporter | None = None
+) -> dict[str, Any]:
     """Validate and write every output: what the notebook calls."""
     reporter = reporter or NullReporter()
     result = validate_cycle(paths, today=today, reporter=reporter)
@@ -479,8 +530,12 @@ def run_validate_stage(
         execute(
             paths.notebooks / "01_validate.ipynb",
             paths.executed / "01_validate.ipynb",
-            {"cycle": paths.cycle, "workspace": str(paths.workspace), "strict": strict,
-             "today": today.isoformat() if today else None},
+            {
+                "cycle": paths.cycle,
+                "workspace": str(paths.workspace),
+                "strict": strict,
+                "today": today.isoformat() if today else None,
+            },
             cwd=paths.workspace,
             on_line=lambda line: reporter.handle_line(line),
         )

@@ -25,13 +25,14 @@ PARTNERS = (
 CONTRACTS = (
     "contract_id,partner_id,title,start,end,value_gbp,outcome_measures,linked_to_subject_matter\n"
     "C001,P001,Home care,2023-04-01,2027-03-31,100000,CS1-02;CS1-06;CS2-08,yes\n"
-    "C002,P002,Youth work,01/04/2023,31/03/2027,\"5,000\",CS1-01,no\n"
+    'C002,P002,Youth work,01/04/2023,31/03/2027,"5,000",CS1-01,no\n'
 )
 GOOD_P001 = "P001,C001,CS1-02,2024/25,120,100,,Timesheets,yes,,2025-04-10"
 
 
-def workspace(tmp_path: Path, files: dict[str, str | bytes], *, registers: bool = True,
-              cycle: str = "t") -> CyclePaths:
+def workspace(
+    tmp_path: Path, files: dict[str, str | bytes], *, registers: bool = True, cycle: str = "t"
+) -> CyclePaths:
     """A workspace under tmp_path with the project's framework and suites and `files` in
     `data/raw/<cycle>/` (the default registers unless `registers=False` or overridden)."""
     (tmp_path / "data" / "reference").mkdir(parents=True, exist_ok=True)

@@ -73,19 +73,28 @@ def _measure_rows() -> list[dict]:
                 status = "no return"
             yoy_abs = value - prev if prev is not None and v is not None else float("nan")
             yoy_pct = yoy_abs / prev * 100 if prev else float("nan")
-            rows.append({
-                "level": level, "partner_id": partner, "contract_id": contract,
-                "theme": THEME[mid], "measure_id": mid, "period": period, "value": value,
-                "n_returns": n_returns[i], "partners_covered": covered[i],
-                "target": float("nan") if target is None else target,
-                "achieved_share": value / target if target and v is not None else float("nan"),
-                "prev_period": PERIODS[i - 1] if i else None,
-                "prev_value": float("nan") if prev is None else prev,
-                "yoy_abs": yoy_abs, "yoy_pct": yoy_pct,
-                "improved": pd.NA if yoy_abs != yoy_abs else bool(yoy_abs > 0),
-                "status": status,
-                "value_gbp": value * PROXY[mid] if mid in PROXY else float("nan"),
-            })
+            rows.append(
+                {
+                    "level": level,
+                    "partner_id": partner,
+                    "contract_id": contract,
+                    "theme": THEME[mid],
+                    "measure_id": mid,
+                    "period": period,
+                    "value": value,
+                    "n_returns": n_returns[i],
+                    "partners_covered": covered[i],
+                    "target": float("nan") if target is None else target,
+                    "achieved_share": value / target if target and v is not None else float("nan"),
+                    "prev_period": PERIODS[i - 1] if i else None,
+                    "prev_value": float("nan") if prev is None else prev,
+                    "yoy_abs": yoy_abs,
+                    "yoy_pct": yoy_pct,
+                    "improved": pd.NA if yoy_abs != yoy_abs else bool(yoy_abs > 0),
+                    "status": status,
+                    "value_gbp": value * PROXY[mid] if mid in PROXY else float("nan"),
+                }
+            )
 
     for (contract, mid), (values, target) in RETURNS.items():
         partner = CONTRACTS[contract][0]
@@ -120,20 +129,43 @@ def theme_status_frame(measures: pd.DataFrame) -> pd.DataFrame:
     keys = ["level", "partner_id", "theme", "period"]
     for key, group in partner_level.groupby(keys, dropna=False):
         counts = group["status"].value_counts()
-        on, risk, off = counts.get("on track", 0), counts.get("at risk", 0), counts.get("off track", 0)
+        on, risk, off = (
+            counts.get("on track", 0),
+            counts.get("at risk", 0),
+            counts.get("off track", 0),
+        )
         status = "off track" if off else "at risk" if risk else "on track" if on else "no data"
-        rows.append({
-            "level": key[0], "partner_id": None if key[1] != key[1] else key[1], "theme": key[2],
-            "period": key[3], "status": status, "n_measures": len(group), "n_on_track": on,
-            "n_at_risk": risk, "n_off_track": off,
-            "n_no_data": int(counts.get("no data", 0) + counts.get("no return", 0)),
-        })
+        rows.append(
+            {
+                "level": key[0],
+                "partner_id": None if key[1] != key[1] else key[1],
+                "theme": key[2],
+                "period": key[3],
+                "status": status,
+                "n_measures": len(group),
+                "n_on_track": on,
+                "n_at_risk": risk,
+                "n_off_track": off,
+                "n_no_data": int(counts.get("no data", 0) + counts.get("no return", 0)),
+            }
+        )
     # Themes with no measures reported still have a row at borough level.
     for code in ("CS3", "CS4"):
         for period in PERIODS:
-            rows.append({"level": "borough", "partner_id": None, "theme": code, "period": period,
-                         "status": "no data", "n_measures": 0, "n_on_track": 0, "n_at_risk": 0,
-                         "n_off_track": 0, "n_no_data": 0})
+            rows.append(
+                {
+                    "level": "borough",
+                    "partner_id": None,
+                    "theme": code,
+                    "period": period,
+                    "status": "no data",
+                    "n_measures": 0,
+                    "n_on_track": 0,
+                    "n_at_risk": 0,
+                    "n_off_track": 0,
+                    "n_no_data": 0,
+                }
+            )
     frame = pd.DataFrame(rows)
     frame["partner_id"] = frame["partner_id"].astype(object)
     return frame
@@ -149,15 +181,26 @@ def findings(measures: pd.DataFrame) -> dict:
         "latest_period": latest,
         "periods": PERIODS,
         "coverage": {"2023/24": 3, "2024/25": 3, "2025/26": 2},
-        "enforcement": [{"contract_id": "C-C1", "partner_id": "P003", "measure_id": "CS1-02",
-                         "periods": ["2025/26"]}],
+        "enforcement": [
+            {
+                "contract_id": "C-C1",
+                "partner_id": "P003",
+                "measure_id": "CS1-02",
+                "periods": ["2025/26"],
+            }
+        ],
         "endorsement": ["P001"],
         "gaps": {
             "uncovered_measures": ["CS3-01", "CS4-01"],
             "uncovered_outcomes": ["CS3: Narrowing the gap for disadvantaged groups"],
             "contracts_without_outcomes": [],
-            "theme_contract_value_share": {"CS1": 0.3, "CS2": 0.6, "CS3": 0.0, "CS4": 0.0,
-                                           "CS5": 0.1},
+            "theme_contract_value_share": {
+                "CS1": 0.3,
+                "CS2": 0.6,
+                "CS3": 0.0,
+                "CS4": 0.0,
+                "CS5": 0.1,
+            },
         },
         "social_value": {
             "borough": float(sum(by_theme.values())),
@@ -171,37 +214,86 @@ def findings(measures: pd.DataFrame) -> dict:
 
 def validation(cycle: str) -> dict:
     return {
-        "cycle": cycle, "generated_at": "2026-04-30T09:00:00Z",
+        "cycle": cycle,
+        "generated_at": "2026-04-30T09:00:00Z",
         "files": [
-            {"file": "returns.csv", "kind": "returns", "rows": 16, "clean": 14, "quarantined": 2,
-             "superseded": 0, "file_error": None},
-            {"file": "partners.csv", "kind": "partners", "rows": 3, "clean": 3, "quarantined": 0,
-             "superseded": 0, "file_error": None},
+            {
+                "file": "returns.csv",
+                "kind": "returns",
+                "rows": 16,
+                "clean": 14,
+                "quarantined": 2,
+                "superseded": 0,
+                "file_error": None,
+            },
+            {
+                "file": "partners.csv",
+                "kind": "partners",
+                "rows": 3,
+                "clean": 3,
+                "quarantined": 0,
+                "superseded": 0,
+                "file_error": None,
+            },
         ],
         "totals": {"rows": 19, "clean": 17, "quarantined": 2, "superseded": 0},
-        "reconciles": True, "pass_rate": 17 / 19,
+        "reconciles": True,
+        "pass_rate": 17 / 19,
         "expectations": [
-            {"kind": "returns", "expectation": "value is a number", "column": "value",
-             "evaluated": 16, "failed": 2, "pass_rate": 14 / 16},
+            {
+                "kind": "returns",
+                "expectation": "value is a number",
+                "column": "value",
+                "evaluated": 16,
+                "failed": 2,
+                "pass_rate": 14 / 16,
+            },
         ],
-        "partners": {"P001": {"rows": 7, "quarantined": 1}, "P002": {"rows": 6, "quarantined": 1},
-                     "P003": {"rows": 3, "quarantined": 0}},
+        "partners": {
+            "P001": {"rows": 7, "quarantined": 1},
+            "P002": {"rows": 6, "quarantined": 1},
+            "P003": {"rows": 3, "quarantined": 0},
+        },
     }
 
 
 def quarantine_frame() -> pd.DataFrame:
     rows = [
-        ("returns", "returns.csv", 5, "value", "value is a number",
-         "The value 'lots (Alpha secret 5150)' is not a number.", "P001",
-         {"partner_id": "P001", "value": "lots (Alpha secret 5150)"}),
-        ("returns", "returns.csv", 9, "measure_id", "measure is in the framework",
-         "The measure 'CS9-99' is not in the framework (Beta secret 6260).", "P002",
-         {"partner_id": "P002", "measure_id": "CS9-99"}),
+        (
+            "returns",
+            "returns.csv",
+            5,
+            "value",
+            "value is a number",
+            "The value 'lots (Alpha secret 5150)' is not a number.",
+            "P001",
+            {"partner_id": "P001", "value": "lots (Alpha secret 5150)"},
+        ),
+        (
+            "returns",
+            "returns.csv",
+            9,
+            "measure_id",
+            "measure is in the framework",
+            "The measure 'CS9-99' is not in the framework (Beta secret 6260).",
+            "P002",
+            {"partner_id": "P002", "measure_id": "CS9-99"},
+        ),
     ]
     frame = pd.DataFrame(
-        [{"kind": k, "source_file": f, "source_row": r, "column": c, "expectation": e,
-          "reason": why, "partner_id": p, "record": json.dumps(rec)}
-         for k, f, r, c, e, why, p, rec in rows]
+        [
+            {
+                "kind": k,
+                "source_file": f,
+                "source_row": r,
+                "column": c,
+                "expectation": e,
+                "reason": why,
+                "partner_id": p,
+                "record": json.dumps(rec),
+            }
+            for k, f, r, c, e, why, p, rec in rows
+        ]
     )
     frame["source_row"] = frame["source_row"].astype("Int64")
     return frame
@@ -220,13 +312,23 @@ def returns_frame() -> pd.DataFrame:
                 comment = HOSTILE_COMMENT
             if partner == "P002" and period == PERIODS[-1]:
                 comment = "Beta private remark 7373"
-            rows.append({
-                "source_file": "returns.csv", "source_row": row, "partner_id": partner,
-                "contract_id": contract, "measure_id": mid, "period": period, "value": v,
-                "target": target, "denominator": np.nan, "evidence": "Payroll records",
-                "comment": comment, "verified": True,
-                "submitted_on": pd.Timestamp("2026-04-01"),
-            })
+            rows.append(
+                {
+                    "source_file": "returns.csv",
+                    "source_row": row,
+                    "partner_id": partner,
+                    "contract_id": contract,
+                    "measure_id": mid,
+                    "period": period,
+                    "value": v,
+                    "target": target,
+                    "denominator": np.nan,
+                    "evidence": "Payroll records",
+                    "comment": comment,
+                    "verified": True,
+                    "submitted_on": pd.Timestamp("2026-04-01"),
+                }
+            )
             row += 1
     frame = pd.DataFrame(rows)
     frame["source_row"] = frame["source_row"].astype("int64")
@@ -243,18 +345,37 @@ def write_workspace(root: Path, cycle: str = "fixture") -> CyclePaths:
     shutil.copy(REPO / "notebooks" / "03_health_check.ipynb", paths.notebooks)
     paths.clean.mkdir(parents=True, exist_ok=True)
     partners = pd.DataFrame(
-        [{"source_file": "partners.csv", "source_row": i + 2, "partner_id": pid, "name": name,
-          "type": kind, "postcode": "RM17 6SL", "sme": kind != "public"}
-         for i, (pid, (name, kind)) in enumerate(PARTNERS.items())]
+        [
+            {
+                "source_file": "partners.csv",
+                "source_row": i + 2,
+                "partner_id": pid,
+                "name": name,
+                "type": kind,
+                "postcode": "RM17 6SL",
+                "sme": kind != "public",
+            }
+            for i, (pid, (name, kind)) in enumerate(PARTNERS.items())
+        ]
     )
     partners["sme"] = partners["sme"].astype("boolean")
     partners.to_parquet(paths.clean_table("partners"), index=False)
     contracts = pd.DataFrame(
-        [{"source_file": "contracts.csv", "source_row": i + 2, "contract_id": cid,
-          "partner_id": p, "title": title, "start": pd.Timestamp("2023-04-01"),
-          "end": pd.Timestamp("2027-03-31"), "value_gbp": value,
-          "outcome_measures": ";".join(ms), "linked_to_subject_matter": True}
-         for i, (cid, (p, title, value, ms)) in enumerate(CONTRACTS.items())]
+        [
+            {
+                "source_file": "contracts.csv",
+                "source_row": i + 2,
+                "contract_id": cid,
+                "partner_id": p,
+                "title": title,
+                "start": pd.Timestamp("2023-04-01"),
+                "end": pd.Timestamp("2027-03-31"),
+                "value_gbp": value,
+                "outcome_measures": ";".join(ms),
+                "linked_to_subject_matter": True,
+            }
+            for i, (cid, (p, title, value, ms)) in enumerate(CONTRACTS.items())
+        ]
     )
     contracts["linked_to_subject_matter"] = contracts["linked_to_subject_matter"].astype("boolean")
     contracts.to_parquet(paths.clean_table("contracts"), index=False)

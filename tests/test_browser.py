@@ -14,14 +14,21 @@ import report_fixtures as rf
 from pipeline.report import run_report_stage
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing "
-                       "(apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install chromium)"
+    ),
 ]
 
 
@@ -31,14 +38,20 @@ def browser_page(tmp_path_factory: pytest.TempPathFactory):
 
     root = tmp_path_factory.mktemp("browser")
     paths = rf.write_workspace(root)
-    assert run_report_stage(paths, partners="P001,P003", renderer="builtin", formats=["html"],
-                            jobs=1, console=None) == 0
+    assert (
+        run_report_stage(
+            paths, partners="P001,P003", renderer="builtin", formats=["html"], jobs=1, console=None
+        )
+        == 0
+    )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page()
         external: list[str] = []
-        page.on("request", lambda r: external.append(r.url)
-                if not r.url.startswith(("file:", "data:")) else None)
+        page.on(
+            "request",
+            lambda r: external.append(r.url) if not r.url.startswith(("file:", "data:")) else None,
+        )
         yield paths, page, external
         browser.close()
 
@@ -48,13 +61,16 @@ def test_report_loads_with_charts_drawn_and_passes_axe(browser_page, audience):
     from axe_playwright_python.sync_playwright import Axe
 
     paths, page, external = browser_page
-    folder = paths.council_report_dir if audience == "council" else paths.partner_report_dir(audience)
+    folder = (
+        paths.council_report_dir if audience == "council" else paths.partner_report_dir(audience)
+    )
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto((folder / "health-check.html").as_uri())
     page.wait_for_load_state("load")
     images = page.eval_on_selector_all(
-        "img", "els => els.map(e => [e.naturalWidth, e.naturalHeight, e.getAttribute('alt') || ''])")
+        "img", "els => els.map(e => [e.naturalWidth, e.naturalHeight, e.getAttribute('alt') || ''])"
+    )
     assert len(images) >= (2 if audience == "council" else 1)
     for width, height, alt in images:
         assert width > 0 and height > 0  # the chart was decoded and drawn
@@ -62,8 +78,11 @@ def test_report_loads_with_charts_drawn_and_passes_axe(browser_page, audience):
     assert dialogs == []  # no partner-typed script ran
     assert external == []  # no request left the file
     results = Axe().run(page)
-    bad = [(v["id"], v["impact"]) for v in results.response["violations"]
-           if v["impact"] in {"serious", "critical"}]
+    bad = [
+        (v["id"], v["impact"])
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
     assert bad == []
 
 
@@ -73,5 +92,6 @@ def test_index_passes_axe(browser_page):
     paths, page, _ = browser_page
     page.goto(paths.index_html.as_uri())
     results = Axe().run(page)
-    assert [v["id"] for v in results.response["violations"]
-            if v["impact"] in {"serious", "critical"}] == []
+    assert [
+        v["id"] for v in results.response["violations"] if v["impact"] in {"serious", "critical"}
+    ] == []

@@ -62,11 +62,19 @@ def test_set_params_cycle_rejects_a_name_that_cannot_be_a_folder_or_tag(tmp_path
     assert path.read_text() == PARAMS
 
 
-@pytest.mark.parametrize(("text", "period"), [
-    ("2025-26", "2025/26"), ("2025/26", "2025/26"), ("fy2025_26", "2025/26"),
-    ("2025-2026", "2025/26"), ("1999-00", "1999/00"), ("2025-27", None), ("sample", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("2025-26", "2025/26"),
+        ("2025/26", "2025/26"),
+        ("fy2025_26", "2025/26"),
+        ("2025-2026", "2025/26"),
+        ("1999-00", "1999/00"),
+        ("2025-27", None),
+        ("sample", None),
+        (None, None),
+    ],
+)
 def test_period_from_text(text, period):
     assert period_from_text(text) == period
 
@@ -77,20 +85,26 @@ def _write(path: Path, text: str) -> None:
 
 
 def _raw_cycle(raw: Path) -> None:
-    _write(raw / "partners.csv", "partner_id,name,type\nP1,Alpha Ltd,private\nP2,Beta CIC,vcfs\n"
-           "P3,Gamma plc,private\n")
+    _write(
+        raw / "partners.csv",
+        "partner_id,name,type\nP1,Alpha Ltd,private\nP2,Beta CIC,vcfs\nP3,Gamma plc,private\n",
+    )
     # C1 (P1): live all year, two measures. C2 (P2): live, one measure. C3 (P3): ended before
     # the period, so nothing is owed. C4 (P1): no committed measures.
-    _write(raw / "contracts.csv",
-           "contract_id,partner_id,title,start,end,value_gbp,outcome_measures,linked_to_subject_matter\n"
-           "C1,P1,Care,2023-04-01,2027-03-31,100,CS1-01;cs2-06,yes\n"
-           "C2,P2,Meals,01/06/2024,31/05/2026,50,CS4-01,no\n"
-           "C3,P3,Roads,2020-04-01,2025-03-31,80,CS5-01,yes\n"
-           "C4,P1,Audit,2024-04-01,2026-03-31,10,,no\n")
+    _write(
+        raw / "contracts.csv",
+        "contract_id,partner_id,title,start,end,value_gbp,outcome_measures,linked_to_subject_matter\n"
+        "C1,P1,Care,2023-04-01,2027-03-31,100,CS1-01;cs2-06,yes\n"
+        "C2,P2,Meals,01/06/2024,31/05/2026,50,CS4-01,no\n"
+        "C3,P3,Roads,2020-04-01,2025-03-31,80,CS5-01,yes\n"
+        "C4,P1,Audit,2024-04-01,2026-03-31,10,,no\n",
+    )
     # P1 sent CS1-01 for this year (measure id typed in lower case) and CS2-06 only for last year.
-    _write(raw / "returns" / "P1.csv",
-           "partner_id,contract_id,measure_id,period,value\n"
-           "P1,C1,cs1-01,2025/26,4\nP1,C1,CS2-06,2024/25,3\n")
+    _write(
+        raw / "returns" / "P1.csv",
+        "partner_id,contract_id,measure_id,period,value\n"
+        "P1,C1,cs1-01,2025/26,4\nP1,C1,CS2-06,2024/25,3\n",
+    )
 
 
 def test_checklist_lists_what_each_live_contract_owes_and_who_has_not_sent_it(tmp_path):
@@ -99,13 +113,17 @@ def test_checklist_lists_what_each_live_contract_owes_and_who_has_not_sent_it(tm
     checklist = build_checklist(raw, "2025-26")
     assert checklist.period == "2025/26"
     got = checklist.rows[["contract_id", "measure_id", "status"]].values.tolist()
-    assert got == [["C1", "CS1-01", "received"], ["C1", "CS2-06", "missing"],
-                   ["C2", "CS4-01", "missing"]]
+    assert got == [
+        ["C1", "CS1-01", "received"],
+        ["C1", "CS2-06", "missing"],
+        ["C2", "CS4-01", "missing"],
+    ]
     assert checklist.rows.loc[0, "source"] == "returns/P1.csv"
     assert checklist.rows.loc[0, "partner_name"] == "Alpha Ltd"
     assert checklist.partners_without_return() == ["P2"]
-    assert checklist.summary() == ("1 of 3 expected returns received for 2025/26; "
-                                   "no return yet from 1 partner(s): P2")
+    assert checklist.summary() == (
+        "1 of 3 expected returns received for 2025/26; no return yet from 1 partner(s): P2"
+    )
 
 
 def test_checklist_period_falls_back_to_latest_return_then_today(tmp_path):
@@ -139,8 +157,10 @@ def test_checklist_rejects_a_badly_written_period(tmp_path):
 def test_checklist_markdown_keeps_partner_text_inert(tmp_path):
     raw = tmp_path / "2025-26"
     _raw_cycle(raw)
-    _write(raw / "partners.csv",
-           "partner_id,name,type\nP1,<script>alert(1)</script> | [x](http://e.vil),private\n")
+    _write(
+        raw / "partners.csv",
+        "partner_id,name,type\nP1,<script>alert(1)</script> | [x](http://e.vil),private\n",
+    )
     md = to_markdown(build_checklist(raw, "2025-26"))
     row = next(line for line in md.splitlines() if line.startswith("| P1 | ") and "CS1" in line)
     assert "\\<script\\>" in row and "<script>" not in row
@@ -167,8 +187,10 @@ def test_diff_page_compares_metrics_and_plot_rows_and_escapes_text():
     diff.metrics[("reports/<cycle>/metrics/outcomes.json", "<b>new</b>")] = (None, 3)
     diff.plots["CS1 Social"] = {
         "a": [{"period": "2024/25", "measure": "CS1-01", "value": "10"}],
-        "b": [{"period": "2024/25", "measure": "CS1-01", "value": "12"},
-              {"period": "2025/26", "measure": "<img src=x onerror=alert(1)>", "value": "8"}],
+        "b": [
+            {"period": "2024/25", "measure": "CS1-01", "value": "12"},
+            {"period": "2025/26", "measure": "<img src=x onerror=alert(1)>", "value": "8"},
+        ],
     }
     page = render_diff_html(diff)
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
@@ -193,7 +215,7 @@ def test_checklist_csv_neutralises_formulas(tmp_path):
 
     raw = tmp_path / "2025-26"
     _raw_cycle(raw)
-    _write(raw / "partners.csv", "partner_id,name,type\nP1,=HYPERLINK(\"http://x\"),private\n")
+    _write(raw / "partners.csv", 'partner_id,name,type\nP1,=HYPERLINK("http://x"),private\n')
     csv_path, _ = write_checklist(build_checklist(raw, "2025-26"), tmp_path / "reports")
     names = pd.read_csv(csv_path, dtype=str)["partner_name"].dropna().unique().tolist()
-    assert names == ["'=HYPERLINK(\"http://x\")"]
+    assert names == ['\'=HYPERLINK("http://x")']

@@ -8,28 +8,20 @@ runs the same routine on the project's real `dvc.yaml` and CLI.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from _cycle_repo import PROJECT, dvc, git, ran, svf, tags
 
 pytestmark = [pytest.mark.dvc, pytest.mark.slow]
-
-PROJECT = Path(__file__).resolve().parents[1]
-SVF = Path(sys.executable).parent / "svf"
-ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL":
-       "test@example.invalid", "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL":
-       "test@example.invalid", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
 if shutil.which("git") is None:  # pragma: no cover - CI installs git
     pytest.skip("git is not installed", allow_module_level=True)
 
-VALIDATE = '''
+VALIDATE = """
 import csv, json, pathlib, sys, yaml
 import pandas as pd
 cycle = yaml.safe_load(open("params.yaml"))["cycle"]
@@ -46,9 +38,9 @@ dq = pathlib.Path("reports", cycle, "data-quality")
 dq.mkdir(parents=True, exist_ok=True)
 json.dump({"totals": {"rows": len(frame), "clean": len(frame)}, "pass_rate": 1.0},
           open(dq / "validation.json", "w"))
-'''
+"""
 
-COMPUTE = '''
+COMPUTE = """
 import json, pathlib, yaml
 import pandas as pd
 params = yaml.safe_load(open("params.yaml"))
@@ -67,9 +59,9 @@ json.dump({"returns": int(len(r)), "total_value": float(m["value"].sum())},
 for theme, rows in m.groupby("theme"):
     rows.rename(columns={"measure_id": "measure"})[["period", "measure", "value"]].to_csv(
         rep / "plots" / f"outcomes_{theme}.csv", index=False)
-'''
+"""
 
-REPORT = '''
+REPORT = """
 import html, pathlib, yaml
 import pandas as pd
 params = yaml.safe_load(open("params.yaml"))
@@ -79,7 +71,7 @@ out = pathlib.Path("reports", cycle, "council")
 out.mkdir(parents=True, exist_ok=True)
 (out / "health-check.html").write_text(
     "<h1>" + html.escape(params["report"]["title"]) + "</h1>" + m.to_html())
-'''
+"""
 
 DVC_YAML = """
 stages:
@@ -142,26 +134,6 @@ report:
 """
 
 
-def run(repo: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(list(args), cwd=repo, env=ENV, text=True, capture_output=True,
-                          check=False)
-    if ok and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def svf(repo: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    return run(repo, str(SVF), *args, ok=ok)
-
-
-def dvc(repo: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    return run(repo, sys.executable, "-m", "dvc", *args, ok=ok)
-
-
-def git(repo: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    return run(repo, "git", *args, ok=ok)
-
-
 def write_returns(repo: Path, cycle: str, partner: str, rows: list[tuple[str, str, float]]) -> None:
     path = repo / "data" / "raw" / cycle / "returns" / f"{partner}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,15 +173,6 @@ def repo(tmp_path: Path) -> Path:
     return repo
 
 
-def tags(repo: Path) -> list[str]:
-    return git(repo, "tag", "--list").stdout.split()
-
-
-def ran(output: str) -> set[str]:
-    """Stages `dvc repro` executed, from its output."""
-    return {s for s in ("validate", "compute", "report") if f"Running stage '{s}'" in output}
-
-
 def test_open_run_close_change_diff_reproduce(repo: Path, tmp_path: Path) -> None:
     # Open the first cycle: folder, params, checklist.
     opened = svf(repo, "cycle", "open", "2024-25")
@@ -220,8 +183,10 @@ def test_open_run_close_change_diff_reproduce(repo: Path, tmp_path: Path) -> Non
     write_returns(repo, "2024-25", "P1", [("CS1-01", "2024/25", 6), ("CS2-01", "2024/25", 2)])
     opened = svf(repo, "cycle", "open", "2024-25")
     # P1 has sent both its returns; P2 owes CS1-01 and has sent nothing.
-    assert "2 of 3 expected returns received for 2024/25; no return yet from 1 partner(s): P2" \
+    assert (
+        "2 of 3 expected returns received for 2024/25; no return yet from 1 partner(s): P2"
         in " ".join(opened.stdout.split())
+    )
     assert "| P2 |" in (repo / "reports/2024-25/checklist.md").read_text()
     write_returns(repo, "2024-25", "P2", [("CS1-01", "2024/25", 3)])
 
@@ -290,8 +255,12 @@ def test_open_run_close_change_diff_reproduce(repo: Path, tmp_path: Path) -> Non
     # Second cycle: only what depends on a change re-runs.
     svf(repo, "cycle", "open", "2025-26")
     write_contracts(repo, "2025-26")
-    write_returns(repo, "2025-26", "P1", [("CS1-01", "2024/25", 6), ("CS1-01", "2025/26", 9),
-                                          ("CS2-01", "2025/26", 1)])
+    write_returns(
+        repo,
+        "2025-26",
+        "P1",
+        [("CS1-01", "2024/25", 6), ("CS1-01", "2025/26", 9), ("CS2-01", "2025/26", 1)],
+    )
     write_returns(repo, "2025-26", "P2", [("CS1-01", "2025/26", 2)])
     assert ran(dvc(repo, "repro").stdout) == {"validate", "compute", "report"}
     # A report option changes: only the report re-runs.
@@ -318,16 +287,16 @@ def test_open_run_close_change_diff_reproduce(repo: Path, tmp_path: Path) -> Non
     page = (repo / "reports" / "diff-2024-25-2025-26.html").read_text().replace("\n", "")
     assert "total_value" in diffed.stdout
     # total value: 6 + 2 + 3 = 11 in 2024-25; 6 + 9 + 1 + 5 = 21 in 2025-26.
-    assert "<td class=\"num\">11</td><td class=\"num\">21</td>" in page
+    assert '<td class="num">11</td><td class="num">21</td>' in page
     assert "▲ up +10 (+90.9%)" in page
     # CS1 plot rows: 2024/25 was 6 + 3 = 9 in the first cycle, 6 in the second (P2 dropped it).
-    assert ("<td>CS1-01</td><td>2024/25</td><td class=\"num\">9</td><td class=\"num\">6</td>"
-            in page)
+    assert '<td>CS1-01</td><td>2024/25</td><td class="num">9</td><td class="num">6</td>' in page
 
     # Reproduce the first cycle from its tag: same measures table, user's checkout untouched.
     head = git(repo, "rev-parse", "HEAD").stdout
-    recorded_at_close = pd.DataFrame({"measure_id": ["CS1-01", "CS2-01"],
-                                      "period": ["2024/25", "2024/25"], "value": [9.0, 2.0]})
+    recorded_at_close = pd.DataFrame(
+        {"measure_id": ["CS1-01", "CS2-01"], "period": ["2024/25", "2024/25"], "value": [9.0, 2.0]}
+    )
     reproduced = svf(repo, "cycle", "reproduce", "2024-25", "--from-remote")
     assert "equals the one recorded at close" in " ".join(reproduced.stderr.split())
     assert git(repo, "rev-parse", "HEAD").stdout == head
@@ -336,8 +305,11 @@ def test_open_run_close_change_diff_reproduce(repo: Path, tmp_path: Path) -> Non
     # And what was recorded is what the 2024-25 returns give: 6 + 3 for CS1-01, 2 for CS2-01.
     dvc(repo, "checkout", "-q")  # (the workspace holds the 2025-26 run)
     shown = git(repo, "show", "review/2024-25:dvc.lock").stdout
-    measures_md5 = next(o["md5"] for o in yaml.safe_load(shown)["stages"]["compute"]["outs"]
-                        if o["path"].endswith("measures.parquet"))
+    measures_md5 = next(
+        o["md5"]
+        for o in yaml.safe_load(shown)["stages"]["compute"]["outs"]
+        if o["path"].endswith("measures.parquet")
+    )
     cached = repo / ".dvc" / "cache" / "files" / "md5" / measures_md5[:2] / measures_md5[2:]
     table = pd.read_parquet(cached)[["measure_id", "period", "value"]]
     pd.testing.assert_frame_equal(table, recorded_at_close)
@@ -345,8 +317,10 @@ def test_open_run_close_change_diff_reproduce(repo: Path, tmp_path: Path) -> Non
 
 def test_reproduce_reports_a_table_that_no_longer_matches(repo: Path) -> None:
     # A compute step that is not reproducible: it stamps the time into the measures table.
-    compute = COMPUTE.replace('m["theme"] = m["measure_id"].str[:3]',
-                              'import time; m["theme"] = "CS1"; m["run"] = time.time_ns()')
+    compute = COMPUTE.replace(
+        'm["theme"] = m["measure_id"].str[:3]',
+        'import time; m["theme"] = "CS1"; m["run"] = time.time_ns()',
+    )
     (repo / "stand_in" / "compute.py").write_text(compute)
     git(repo, "commit", "-q", "-am", "time-dependent compute")
     svf(repo, "cycle", "open", "c1")

@@ -98,3 +98,12 @@ def test_cli_reports_missing_tables_without_traceback(tmp_path):
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "svf validate" in done.stderr
+
+
+def test_bad_proxy_file_fails_before_the_notebook_runs(tmp_path):
+    paths = _workspace(tmp_path)
+    bad = tmp_path / "proxies.yaml"
+    bad.write_text("proxies:\n  volunteering_hour:\n    gbp_per_unit: -3\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"proxies.yaml: proxy 'volunteering_hour': gbp_per_unit"):
+        run_compute_stage(paths, proxies=bad, console=None)
+    assert not (paths.executed / "02_outcomes.ipynb").exists()

@@ -128,8 +128,9 @@ def _contract_rows(pattern):
                 "measure_id": m,
                 "period": period,
                 "status": s,
+                "target": target,
             }
-            for c, p, m, period, s in pattern
+            for c, p, m, period, s, target in pattern
         ]
     )
 
@@ -137,16 +138,16 @@ def _contract_rows(pattern):
 def test_enforcement_lists_two_consecutive_years_off_track():
     m = _contract_rows(
         [
-            ("C1", "P1", "CS2-06", "2022/23", "off track"),
-            ("C1", "P1", "CS2-06", "2023/24", "off track"),
-            ("C1", "P1", "CS2-06", "2024/25", "on track"),
-            ("C2", "P2", "CS2-06", "2023/24", "off track"),
-            ("C2", "P2", "CS2-06", "2024/25", "off track"),
-            ("C3", "P3", "CS2-06", "2022/23", "off track"),  # not consecutive
-            ("C3", "P3", "CS2-06", "2023/24", "on track"),
-            ("C3", "P3", "CS2-06", "2024/25", "off track"),
-            ("C4", "P4", "CS2-06", "2023/24", "off track"),  # different measures
-            ("C4", "P4", "CS2-04", "2024/25", "off track"),
+            ("C1", "P1", "CS2-06", "2022/23", "off track", 10),
+            ("C1", "P1", "CS2-06", "2023/24", "off track", 10),
+            ("C1", "P1", "CS2-06", "2024/25", "on track", 10),
+            ("C2", "P2", "CS2-06", "2023/24", "off track", None),  # judged year on year
+            ("C2", "P2", "CS2-06", "2024/25", "off track", 10),
+            ("C3", "P3", "CS2-06", "2022/23", "off track", 10),  # not consecutive
+            ("C3", "P3", "CS2-06", "2023/24", "on track", 10),
+            ("C3", "P3", "CS2-06", "2024/25", "off track", 10),
+            ("C4", "P4", "CS2-06", "2023/24", "off track", 10),  # different measures
+            ("C4", "P4", "CS2-04", "2024/25", "off track", 10),
         ]
     )
     assert enforcement(m, "2024/25") == [
@@ -156,6 +157,7 @@ def test_enforcement_lists_two_consecutive_years_off_track():
             "measure_id": "CS2-06",
             "periods": ["2022/23", "2023/24"],
             "current": False,
+            "against_target": True,
         },
         {
             "contract_id": "C2",
@@ -163,6 +165,7 @@ def test_enforcement_lists_two_consecutive_years_off_track():
             "measure_id": "CS2-06",
             "periods": ["2023/24", "2024/25"],
             "current": True,
+            "against_target": False,
         },
     ]
 

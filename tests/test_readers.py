@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from pipeline.contract import column_map, kind_of_file, normalise
@@ -277,3 +281,30 @@ def test_kind_of_file_follows_the_file_name() -> None:
             "all_returns.xlsx",
         )
     ] == ["partners", "contracts", "suppliers", "spend", "spend", "returns", "returns"]
+
+
+_CELL = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"),
+    max_size=12,
+)
+_HEADER = ["partner_id", "contract_id", "measure_id", "period", "value", "comment"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.lists(_CELL, min_size=6, max_size=6), min_size=1, max_size=6))
+def test_any_text_a_partner_types_comes_back_exactly(tmp_path: Path, rows: list[list[str]]) -> None:
+    # Commas, quotes, semicolons, pipes, tabs, markup, non-Latin text: whatever is in a cell is
+    # read back as typed (blank only when the cell is blank) and on the row it was written on.
+    path = tmp_path / "P012.csv"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_HEADER)
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    frame = read_table(path, "returns")
+    assert frame[_HEADER].to_numpy().tolist() == [
+        [c if c.strip() else None for c in r] for r in rows
+    ]
+    assert frame["source_row"].tolist() == list(range(2, 2 + len(rows)))

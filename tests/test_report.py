@@ -19,29 +19,44 @@ from rich.console import Console
 from pipeline.errors import UserError
 from pipeline.report import run_report_stage, select_audiences
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                   reason="pdftotext (poppler-utils) is not installed")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
+)
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("reports")
     paths = rf.write_workspace(root)
-    code = run_report_stage(paths, partners="all", renderer="builtin", formats=["html", "pdf"],
-                            jobs=2, console=Console(stderr=True, quiet=True))
+    code = run_report_stage(
+        paths,
+        partners="all",
+        renderer="builtin",
+        formats=["html", "pdf"],
+        jobs=2,
+        console=Console(stderr=True, quiet=True),
+    )
     assert code == 0
     return paths
 
 
 def html_of(paths, audience: str) -> str:
-    folder = paths.council_report_dir if audience == "council" else paths.partner_report_dir(audience)
+    folder = (
+        paths.council_report_dir if audience == "council" else paths.partner_report_dir(audience)
+    )
     return (folder / "health-check.html").read_text(encoding="utf-8")
 
 
 def pdf_text(paths, audience: str) -> str:
-    folder = paths.council_report_dir if audience == "council" else paths.partner_report_dir(audience)
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(folder / "health-check.pdf"), "-"],
-                         capture_output=True, text=True, check=True).stdout
+    folder = (
+        paths.council_report_dir if audience == "council" else paths.partner_report_dir(audience)
+    )
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(folder / "health-check.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return " ".join(out.split())  # lines break anywhere in a PDF: compare on single spaces
 
 
@@ -158,7 +173,10 @@ def test_hostile_text_is_text_in_pdf_and_page_stays_a4(rendered):
     for audience in ("P001", "P003"):
         info = subprocess.run(
             ["pdfinfo", str(rendered.partner_report_dir(audience) / "health-check.pdf")],
-            capture_output=True, text=True, check=True).stdout
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert "595.276 x 841.89 pts (A4)" in info  # `#set page(width: ...)` did not run
 
 
@@ -167,8 +185,12 @@ def test_pdf_opens_with_title_figures_and_tags(rendered):
     text = pdf_text(rendered, "council")
     assert "Social value health check 2025/26" in text
     assert "13,086" in text  # borough apprenticeships 2025/26 from the data
-    info = subprocess.run(["pdfinfo", str(rendered.council_report_dir / "health-check.pdf")],
-                          capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", str(rendered.council_report_dir / "health-check.pdf")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert re.search(r"Title:\s+Social value health check 2025/26", info)
     assert re.search(r"Tagged:\s+yes", info)
     assert re.search(r"Page 1 of \d+", text)
@@ -239,8 +261,9 @@ def test_select_audiences():
 
 def test_only_the_partners_asked_for(tmp_path: Path):
     paths = rf.write_workspace(tmp_path)
-    code = run_report_stage(paths, partners="P002", renderer="builtin", formats=["html"], jobs=1,
-                            console=None)
+    code = run_report_stage(
+        paths, partners="P002", renderer="builtin", formats=["html"], jobs=1, console=None
+    )
     assert code == 0
     assert (paths.partner_report_dir("P002") / "health-check.html").exists()
     assert not (paths.partner_report_dir("P002") / "health-check.pdf").exists()
@@ -252,8 +275,9 @@ def test_missing_compute_output_is_one_clear_error(tmp_path: Path):
     paths = rf.write_workspace(tmp_path)
     paths.measures.unlink()
     with pytest.raises(UserError, match=r"measures\.parquet: missing; run `svf compute`"):
-        run_report_stage(paths, partners="all", renderer="builtin", formats=["html"], jobs=1,
-                         console=None)
+        run_report_stage(
+            paths, partners="all", renderer="builtin", formats=["html"], jobs=1, console=None
+        )
 
 
 def test_cli_reports_unknown_partner_without_traceback(tmp_path: Path):
@@ -261,9 +285,58 @@ def test_cli_reports_unknown_partner_without_traceback(tmp_path: Path):
     svf = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "svf"
     if not svf.exists():
         pytest.skip("svf entry point not installed in .venv")
-    proc = subprocess.run([str(svf), "report", "--cycle", "fixture", "--workspace", str(tmp_path),
-                           "--partners", "P404", "--renderer", "builtin"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            str(svf),
+            "report",
+            "--cycle",
+            "fixture",
+            "--workspace",
+            str(tmp_path),
+            "--partners",
+            "P404",
+            "--renderer",
+            "builtin",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert "unknown partner P404" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_audiences_share_no_state_in_one_process(tmp_path: Path):
+    """One worker renders P001 then P002: nothing of P001 reaches P002's notebook or report."""
+    import nbformat
+
+    from pipeline.report import executed_path, render_audience
+
+    paths = rf.write_workspace(tmp_path)
+    first = render_audience(paths, "P001", "builtin", ["html"])
+    second = render_audience(paths, "P002", "builtin", ["html"])
+    assert first.error is None and second.error is None
+    html = html_of(paths, "P002")
+    assert "Bluebird Beta CIC" in html
+    assert "Canary Alpha" not in html and "4,321" not in html
+    nb = nbformat.read(executed_path(paths, "P002"), as_version=4)
+    assert nb.metadata["svf"]["parameters"]["audience"] == "P002"
+    assert "Canary Alpha" not in nbformat.writes(nb)
+
+
+@pytest.mark.slow
+def test_notebook_runs_under_papermill_and_renders_the_same(tmp_path: Path):
+    """The template is a plain papermill notebook too (the by-hand way, and Quarto's input)."""
+    import nbformat
+
+    from pipeline import render_builtin
+    from pipeline.notebooks import execute
+
+    paths = rf.write_workspace(tmp_path)
+    out = tmp_path / "P001.ipynb"
+    params = {"cycle": paths.cycle, "workspace": str(paths.workspace), "audience": "P001"}
+    execute(paths.notebooks / "03_health_check.ipynb", out, params)
+    doc = render_builtin.document_from_notebook(nbformat.read(out, as_version=4))
+    assert doc.title == "Social value health check 2025/26: Canary Alpha Ltd"
+    text = visible_text(render_builtin.to_html(doc))
+    assert "4,321" in text and "Bluebird" not in text

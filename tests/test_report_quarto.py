@@ -17,16 +17,36 @@ NB = Path("/w/reports/c1/notebooks/03_health_check.P001.ipynb")
 def test_html_command_embeds_resources_and_does_not_execute():
     cmd = quarto_command(NB, "html", "out.html", title="Health check")
     assert cmd == [
-        "quarto", "render", str(NB), "--to", "html", "--no-execute", "--output", "out.html",
-        "-M", "embed-resources:true", "-M", "title:Health check",
+        "quarto",
+        "render",
+        str(NB),
+        "--to",
+        "html",
+        "--no-execute",
+        "--output",
+        "out.html",
+        "-M",
+        "embed-resources:true",
+        "-M",
+        "title:Health check",
     ]
 
 
 def test_pdf_command_goes_through_typst_on_a4():
     cmd = quarto_command(NB, "pdf", "out.pdf", quarto="/opt/quarto/bin/quarto")
     assert cmd == [
-        "/opt/quarto/bin/quarto", "render", str(NB), "--to", "typst", "--no-execute",
-        "--output", "out.pdf", "-M", "papersize:a4", "-M", "keep-typ:false",
+        "/opt/quarto/bin/quarto",
+        "render",
+        str(NB),
+        "--to",
+        "typst",
+        "--no-execute",
+        "--output",
+        "out.pdf",
+        "-M",
+        "papersize:a4",
+        "-M",
+        "keep-typ:false",
     ]
 
 
@@ -34,8 +54,11 @@ def test_partner_title_is_passed_as_escaped_markdown_in_one_argument():
     name = 'Acme *Ltd* <script>x</script> $1 "q"'
     cmd = quarto_command(NB, "html", "o.html", title=f"Report: {name}", subtitle="P001; rm -rf /")
     # One argv item each (no shell); Markdown punctuation escaped so Quarto shows it as text.
-    assert cmd[-3:] == [r"title:Report\: Acme \*Ltd\* \<script\>x\<\/script\> \$1 \"q\"",
-                        "-M", r"subtitle:P001\; rm \-rf \/"]
+    assert cmd[-3:] == [
+        r"title:Report\: Acme \*Ltd\* \<script\>x\<\/script\> \$1 \"q\"",
+        "-M",
+        r"subtitle:P001\; rm \-rf \/",
+    ]
 
 
 def test_unknown_format_is_a_user_error():

@@ -126,12 +126,11 @@ def _is_number(text: Any) -> bool:
     return True
 
 
-def test_each_recorded_fault_is_really_in_the_file(messy: tuple[Path, dict[str, Any]]) -> None:
-    folder, manifest = messy
-    partners = set(_read(folder, "partners.csv")["partner_id"])
-    contracts = set(_read(folder, "contracts.csv")["contract_id"])
-    kinds = {f["kind"] for f in manifest["faults"]}
-    assert kinds == {
+def test_a_messy_sample_has_every_kind_of_fault_in_about_8_percent_of_rows(
+    messy: tuple[Path, dict[str, Any]],
+) -> None:
+    _, manifest = messy
+    assert set(manifest["fault_counts"]) == {
         "bad_measure_id",
         "text_in_number",
         "percent_over_100",
@@ -142,6 +141,21 @@ def test_each_recorded_fault_is_really_in_the_file(messy: tuple[Path, dict[str, 
         "blank_row",
         "repeated_header",
     }
+    # Rows a fault may touch: the partners' rows (good ones, plus those a cell fault spoilt),
+    # except the two rows of each revision. One fault of each kind, then 8% of those rows more.
+    returns = [f for f in manifest["files"].values() if f["kind"] == "returns"]
+    cell_faults = sum(1 for f in manifest["faults"] if f["column"] is not None)
+    eligible = sum(f["good"] for f in returns) + cell_faults - 2 * len(manifest["superseded"])
+    assert len(manifest["faults"]) == 9 + round(0.08 * eligible)
+
+
+def test_each_recorded_fault_is_really_in_the_file(messy: tuple[Path, dict[str, Any]]) -> None:
+    check_faults(*messy)
+
+
+def check_faults(folder: Path, manifest: dict[str, Any]) -> None:
+    partners = set(_read(folder, "partners.csv")["partner_id"])
+    contracts = set(_read(folder, "contracts.csv")["contract_id"])
     frames: dict[str, pd.DataFrame] = {}
     for fault in manifest["faults"]:
         name = fault["file"]
@@ -174,7 +188,10 @@ def test_each_recorded_fault_is_really_in_the_file(messy: tuple[Path, dict[str, 
 
 
 def test_every_other_return_row_is_good(messy: tuple[Path, dict[str, Any]]) -> None:
-    folder, manifest = messy
+    check_good_rows(*messy)
+
+
+def check_good_rows(folder: Path, manifest: dict[str, Any]) -> None:
     faulty = {(f["file"], f["row"]) for f in manifest["faults"]}
     partners = set(_read(folder, "partners.csv")["partner_id"])
     contracts = _read(folder, "contracts.csv").set_index("contract_id")
@@ -323,3 +340,13 @@ def test_rerun_never_deletes_outside_the_folder(tmp_path: Path) -> None:
     (out / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
     generate_sample(out, partners=2, years=1, seed=1, end_period="2024/25", messy=False)
     assert outside.read_text(encoding="utf-8") == "precious\n"
+
+
+@pytest.mark.parametrize(("seed", "partners", "years"), [(1, 3, 1), (7, 40, 5), (12, 5, 2)])
+def test_faults_and_good_rows_hold_for_other_seeds_and_sizes(
+    tmp_path: Path, seed: int, partners: int, years: int
+) -> None:
+    generate_sample(tmp_path, partners=partners, years=years, seed=seed, messy=True)
+    manifest = json.loads((tmp_path / MANIFEST_NAME).read_text(encoding="utf-8"))
+    check_faults(tmp_path, manifest)
+    check_good_rows(tmp_path, manifest)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from _validate_fixtures import GOOD_P001, returns_csv, run, workspace
 from openpyxl import Workbook
 
-from _validate_fixtures import GOOD_P001, returns_csv, run, workspace
 from pipeline.errors import UserError
 from pipeline.validate import ValidationResult
 

@@ -8,9 +8,9 @@ import json
 
 import pandas as pd
 import pytest
+from _validate_fixtures import TODAY, returns_csv, run, workspace
 from rich.console import Console
 
-from _validate_fixtures import TODAY, returns_csv, run, workspace
 from pipeline.paths import CyclePaths
 from pipeline.validate import exit_status, run_validate_stage, write_outputs
 
@@ -34,8 +34,11 @@ P002 = returns_csv(
     "P002,C002,CS1-01,2024/25,7,,,Register,yes,,2025-04-10",
     "P002,C002,CS1-01,2023/24,seven,,,Register,yes,secret of P002,2024-04-10",
 )
-FILES = {"returns/P001.csv": P001, "returns/P001-resubmission.csv": P001_RESUBMISSION,
-         "returns/P002.csv": P002}
+FILES = {
+    "returns/P001.csv": P001,
+    "returns/P001-resubmission.csv": P001_RESUBMISSION,
+    "returns/P002.csv": P002,
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +51,19 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[CyclePaths, dict]
 def test_later_submission_supersedes_earlier(written: tuple[CyclePaths, dict]) -> None:
     paths, _ = written
     superseded = pd.read_parquet(paths.superseded)
-    pairs = sorted(zip(superseded["source_file"], superseded["source_row"],
-                       superseded["superseded_by_file"], superseded["superseded_by_row"],
-                       strict=True))
-    assert pairs == [("returns/P001.csv", 2, "returns/P001-resubmission.csv", 2),
-                     ("returns/P001.csv", 3, "returns/P001.csv", 4)]
+    pairs = sorted(
+        zip(
+            superseded["source_file"],
+            superseded["source_row"],
+            superseded["superseded_by_file"],
+            superseded["superseded_by_row"],
+            strict=True,
+        )
+    )
+    assert pairs == [
+        ("returns/P001.csv", 2, "returns/P001-resubmission.csv", 2),
+        ("returns/P001.csv", 3, "returns/P001.csv", 4),
+    ]
     returns = pd.read_parquet(paths.clean_table("returns"))
     latest = returns[(returns["measure_id"] == "CS1-02") & (returns["period"] == "2024/25")]
     assert latest["value"].tolist() == [110.0]
@@ -68,8 +79,10 @@ def test_duplicates_and_conflicts_are_quarantined(written: tuple[CyclePaths, dic
     assert "repeats row 5 of returns/P001.csv" in mine.at[6, "reason"]
     for row in (7, 8):
         assert mine.at[row, "expectation"] == "expect_compound_columns_to_be_unique"
-        assert "conflicting returns for contract C001, measure CS2-08, period 2023/24" in (
-            mine.at[row, "reason"])
+        assert (
+            "conflicting returns for contract C001, measure CS2-08, period 2023/24"
+            in (mine.at[row, "reason"])
+        )
     # The record keeps the cells as the partner typed them.
     assert json.loads(mine.at[9, "record"])["value"] == "<script>alert(1)</script>"
 
@@ -79,18 +92,28 @@ def test_validation_json_reconciles_per_file_and_in_total(written: tuple[CyclePa
     on_disk = json.loads(paths.validation_json.read_text(encoding="utf-8"))
     assert on_disk["totals"] == summary["totals"]
     files = {f["file"]: f for f in on_disk["files"]}
-    assert {k: files["returns/P001.csv"][k] for k in ("rows", "clean", "quarantined",
-                                                       "superseded")} == {
-        "rows": 8, "clean": 2, "quarantined": 4, "superseded": 2}
-    assert on_disk["totals"] == {"rows": 8 + 1 + 2 + 4, "clean": 2 + 1 + 1 + 4,
-                                 "quarantined": 4 + 1, "superseded": 2}
+    assert {
+        k: files["returns/P001.csv"][k] for k in ("rows", "clean", "quarantined", "superseded")
+    } == {"rows": 8, "clean": 2, "quarantined": 4, "superseded": 2}
+    assert on_disk["totals"] == {
+        "rows": 8 + 1 + 2 + 4,
+        "clean": 2 + 1 + 1 + 4,
+        "quarantined": 4 + 1,
+        "superseded": 2,
+    }
     assert on_disk["reconciles"] is True
     assert on_disk["pass_rate"] == round(10 / 15, 6)
-    assert on_disk["partners"] == {"P001": {"rows": 9, "quarantined": 4},
-                                   "P002": {"rows": 2, "quarantined": 1}}
-    number = next(e for e in on_disk["expectations"] if e["kind"] == "returns"
-                  and e["expectation"] == "expect_column_values_to_match_regex"
-                  and e["column"] == "value")
+    assert on_disk["partners"] == {
+        "P001": {"rows": 9, "quarantined": 4},
+        "P002": {"rows": 2, "quarantined": 1},
+    }
+    number = next(
+        e
+        for e in on_disk["expectations"]
+        if e["kind"] == "returns"
+        and e["expectation"] == "expect_column_values_to_match_regex"
+        and e["column"] == "value"
+    )
     assert (number["evaluated"], number["failed"]) == (11, 2)
     assert number["pass_rate"] == round(9 / 11, 6)
     assert paths.clean_table("partners").exists() and paths.clean_table("contracts").exists()
@@ -103,14 +126,16 @@ def test_partner_feedback_holds_only_that_partners_rows(written: tuple[CyclePath
     with open(folder / "P001.csv", encoding="utf-8", newline="") as fh:
         p001 = list(csv.DictReader(fh))
     assert [(r["file"], r["row"]) for r in p001] == [
-        ("returns/P001.csv", "6"), ("returns/P001.csv", "7"), ("returns/P001.csv", "8"),
-        ("returns/P001.csv", "9")]
+        ("returns/P001.csv", "6"),
+        ("returns/P001.csv", "7"),
+        ("returns/P001.csv", "8"),
+        ("returns/P001.csv", "9"),
+    ]
     assert "secret of P002" not in (folder / "P001.csv").read_text(encoding="utf-8")
     row9 = p001[-1]
-    assert row9["problem"] == (
-        "value '<script>alert(1)</script>' in column value is not a number")
+    assert row9["problem"] == ("value '<script>alert(1)</script>' in column value is not a number")
     # A formula typed by a partner is neutralised for spreadsheets.
-    assert row9["comment"] == "'=HYPERLINK(\"x\")"
+    assert row9["comment"] == '\'=HYPERLINK("x")'
     with open(folder / "P002.csv", encoding="utf-8", newline="") as fh:
         p002 = list(csv.DictReader(fh))
     assert [(r["row"], r["value"]) for r in p002] == [("3", "seven")]
@@ -124,8 +149,10 @@ def test_data_docs_and_summary_show_partner_text_as_text(written: tuple[CyclePat
     assert len(pages) > 3  # index, suites, validation results
     for page in pages:
         assert "<script>alert(1)</script>" not in page.read_text(encoding="utf-8"), page
-    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in p.read_text(encoding="utf-8")
-               for p in (site / "validations").rglob("*.html"))
+    assert any(
+        "&lt;script&gt;alert(1)&lt;/script&gt;" in p.read_text(encoding="utf-8")
+        for p in (site / "validations").rglob("*.html")
+    )
     summary = (site / "summary.html").read_text(encoding="utf-8")
     assert "15 rows read" in summary and "<strong>8 accepted</strong>" in summary
     assert "row_is_not_an_exact_duplicate" in summary
@@ -135,7 +162,8 @@ def test_rerun_removes_feedback_for_partners_with_nothing_left(tmp_path) -> None
     paths = workspace(tmp_path, FILES)
     write_outputs(paths, run(paths))
     (paths.raw / "returns" / "P002.csv").write_text(
-        returns_csv("P002,C002,CS1-01,2024/25,7,,,Register,yes,,2025-04-10"), encoding="utf-8")
+        returns_csv("P002,C002,CS1-01,2024/25,7,,,Register,yes,,2025-04-10"), encoding="utf-8"
+    )
     write_outputs(paths, run(paths))
     assert not (paths.data_quality / "partners" / "P002.csv").exists()
     assert (paths.data_quality / "partners" / "P001.csv").exists()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from _validate_fixtures import GOOD_P001, returns_csv, run, workspace
+
 from pipeline.validate import ValidationResult
 
 PARTNERS = """partner_id,name,type,postcode,sme
@@ -48,60 +48,164 @@ Thurrock Council,2025-04-03,T5,600,,S1,Place,Consultancy
 
 # (file, row, expectation, column, words) for each rejected register row.
 REJECTED = [
-    ("partners.csv", 4, "expect_column_values_to_match_regex", "type",
-     "value 'charity' in column type is not one of private, vcfs, public"),
-    ("partners.csv", 5, "expect_column_values_to_match_regex", "sme",
-     "value 'perhaps' in column sme is not yes or no"),
-    ("partners.csv", 6, "expect_column_values_to_match_regex", "partner_id",
-     "partner id 'P 5' can only use letters, digits"),
+    (
+        "partners.csv",
+        4,
+        "expect_column_values_to_match_regex",
+        "type",
+        "value 'charity' in column type is not one of private, vcfs, public",
+    ),
+    (
+        "partners.csv",
+        5,
+        "expect_column_values_to_match_regex",
+        "sme",
+        "value 'perhaps' in column sme is not yes or no",
+    ),
+    (
+        "partners.csv",
+        6,
+        "expect_column_values_to_match_regex",
+        "partner_id",
+        "partner id 'P 5' can only use letters, digits",
+    ),
     ("partners.csv", 7, "expect_column_values_to_not_be_null", "name", "column name is empty"),
-    ("partners.csv", 8, "expect_column_values_to_be_unique", "partner_id",
-     "partner 'P007' appears more than once"),
-    ("partners.csv", 9, "expect_column_values_to_be_unique", "partner_id",
-     "partner 'P007' appears more than once"),
+    (
+        "partners.csv",
+        8,
+        "expect_column_values_to_be_unique",
+        "partner_id",
+        "partner 'P007' appears more than once",
+    ),
+    (
+        "partners.csv",
+        9,
+        "expect_column_values_to_be_unique",
+        "partner_id",
+        "partner 'P007' appears more than once",
+    ),
     ("partners.csv", 11, "row_is_not_an_exact_duplicate", None, "repeats row 10 of partners.csv"),
-    ("contracts.csv", 4, "expect_column_values_to_be_in_set", "end",
-     "end date '2023-03-31' is before the start date '2024-04-01'"),
-    ("contracts.csv", 5, "expect_column_values_to_be_between", "value_gbp",
-     "value '-10' in column value_gbp is negative"),
-    ("contracts.csv", 6, "expect_column_values_to_match_regex", "value_gbp",
-     "value 'lots' in column value_gbp is not a number"),
-    ("contracts.csv", 7, "expect_column_values_to_match_regex", "linked_to_subject_matter",
-     "value 'sometimes' in column linked_to_subject_matter is not yes or no"),
-    ("contracts.csv", 8, "expect_column_values_to_be_in_set", "partner_id",
-     "partner 'P999' in column partner_id is not in the partners register"),
-    ("contracts.csv", 9, "expect_column_values_to_be_null", "outcome_measures",
-     "column outcome_measures lists CS9-09, which is not a measure of the framework"),
-    ("contracts.csv", 10, "expect_column_values_to_be_in_set", "start",
-     "value '2023-13-01' in column start is not a date"),
+    (
+        "contracts.csv",
+        4,
+        "expect_column_values_to_be_in_set",
+        "end",
+        "end date '2023-03-31' is before the start date '2024-04-01'",
+    ),
+    (
+        "contracts.csv",
+        5,
+        "expect_column_values_to_be_between",
+        "value_gbp",
+        "value '-10' in column value_gbp is negative",
+    ),
+    (
+        "contracts.csv",
+        6,
+        "expect_column_values_to_match_regex",
+        "value_gbp",
+        "value 'lots' in column value_gbp is not a number",
+    ),
+    (
+        "contracts.csv",
+        7,
+        "expect_column_values_to_match_regex",
+        "linked_to_subject_matter",
+        "value 'sometimes' in column linked_to_subject_matter is not yes or no",
+    ),
+    (
+        "contracts.csv",
+        8,
+        "expect_column_values_to_be_in_set",
+        "partner_id",
+        "partner 'P999' in column partner_id is not in the partners register",
+    ),
+    (
+        "contracts.csv",
+        9,
+        "expect_column_values_to_be_null",
+        "outcome_measures",
+        "column outcome_measures lists CS9-09, which is not a measure of the framework",
+    ),
+    (
+        "contracts.csv",
+        10,
+        "expect_column_values_to_be_in_set",
+        "start",
+        "value '2023-13-01' in column start is not a date",
+    ),
     # P003 was itself rejected, so its contract cannot be accepted either.
-    ("contracts.csv", 11, "expect_column_values_to_be_in_set", "partner_id",
-     "partner 'P003' in column partner_id is not in the partners register"),
-    ("suppliers.csv", 3, "expect_column_values_to_match_regex", "type",
-     "value 'cooperative' in column type is not one of private, vcfs, public"),
-    ("suppliers.csv", 4, "expect_column_values_to_be_unique", "supplier_id",
-     "supplier 'S3' appears more than once"),
-    ("suppliers.csv", 5, "expect_column_values_to_be_unique", "supplier_id",
-     "supplier 'S3' appears more than once"),
-    ("spend.csv", 4, "expect_column_values_to_be_in_set", "date",
-     "value '32/04/2025' in column date is not a date"),
-    ("spend.csv", 5, "expect_column_values_to_match_regex", "amount",
-     "value 'six hundred' in column amount is not a number"),
-    ("spend.csv", 6, "expect_column_values_to_not_be_null", "supplier_name",
-     "column supplier_name is empty"),
+    (
+        "contracts.csv",
+        11,
+        "expect_column_values_to_be_in_set",
+        "partner_id",
+        "partner 'P003' in column partner_id is not in the partners register",
+    ),
+    (
+        "suppliers.csv",
+        3,
+        "expect_column_values_to_match_regex",
+        "type",
+        "value 'cooperative' in column type is not one of private, vcfs, public",
+    ),
+    (
+        "suppliers.csv",
+        4,
+        "expect_column_values_to_be_unique",
+        "supplier_id",
+        "supplier 'S3' appears more than once",
+    ),
+    (
+        "suppliers.csv",
+        5,
+        "expect_column_values_to_be_unique",
+        "supplier_id",
+        "supplier 'S3' appears more than once",
+    ),
+    (
+        "spend.csv",
+        4,
+        "expect_column_values_to_be_in_set",
+        "date",
+        "value '32/04/2025' in column date is not a date",
+    ),
+    (
+        "spend.csv",
+        5,
+        "expect_column_values_to_match_regex",
+        "amount",
+        "value 'six hundred' in column amount is not a number",
+    ),
+    (
+        "spend.csv",
+        6,
+        "expect_column_values_to_not_be_null",
+        "supplier_name",
+        "column supplier_name is empty",
+    ),
 ]
 
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> ValidationResult:
-    files = {"partners.csv": PARTNERS, "contracts.csv": CONTRACTS, "suppliers.csv": SUPPLIERS,
-             "spend.csv": SPEND, "P001.csv": returns_csv(GOOD_P001)}
+    files = {
+        "partners.csv": PARTNERS,
+        "contracts.csv": CONTRACTS,
+        "suppliers.csv": SUPPLIERS,
+        "spend.csv": SPEND,
+        "P001.csv": returns_csv(GOOD_P001),
+    }
     return run(workspace(tmp_path_factory.mktemp("registers"), files))
 
 
 @pytest.mark.parametrize(("file", "row", "expectation", "column", "words"), REJECTED)
 def test_register_row_failing_a_rule_is_quarantined(
-    result: ValidationResult, file: str, row: int, expectation: str, column: str | None,
+    result: ValidationResult,
+    file: str,
+    row: int,
+    expectation: str,
+    column: str | None,
     words: str,
 ) -> None:
     found = [q for q in result.rejections if q.file == file and q.row == row]
