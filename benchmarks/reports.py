@@ -20,6 +20,7 @@ report is what is compared, and the figures printed say how many reports each wa
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of every child that has ended (workers, subprocesses).
+
+    The build machine is shared, so wall time depends on what else runs; CPU time does not.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 BIN = Path(sys.executable).parent
 
 
@@ -59,27 +72,27 @@ def build_workspace(out: Path, partners: int, seed: int) -> Path:
     return ws
 
 
-def pipeline_way(ws: Path, jobs: int, formats: list[str]) -> tuple[float, int]:
+def pipeline_way(ws: Path, jobs: int, formats: list[str]) -> tuple[float, float, int]:
     from pipeline.paths import CyclePaths
     from pipeline.report import run_report_stage
 
     paths = CyclePaths.of("bench", ws)
     shutil.rmtree(paths.reports / "partners", ignore_errors=True)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     code = run_report_stage(
         paths, partners="all", renderer="builtin", formats=formats, jobs=jobs, console=None
     )
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     if code != 0:
         raise SystemExit("pipeline report stage failed")
-    return elapsed, len(list((paths.reports / "partners").iterdir())) + 1
+    return elapsed, cpu, len(list((paths.reports / "partners").iterdir())) + 1
 
 
-def by_hand(ws: Path, partner_ids: list[str], formats: list[str]) -> tuple[float, int]:
+def by_hand(ws: Path, partner_ids: list[str], formats: list[str]) -> tuple[float, float, int]:
     out = ws / "by-hand"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     for pid in partner_ids:
         executed = out / f"{pid}.ipynb"
         subprocess.run(
@@ -116,7 +129,7 @@ def by_hand(ws: Path, partner_ids: list[str], formats: list[str]) -> tuple[float
                 check=True,
                 capture_output=True,
             )
-    return time.perf_counter() - start, len(partner_ids)
+    return time.perf_counter() - start, cpu_seconds() - cpu, len(partner_ids)
 
 
 def main() -> None:
@@ -146,16 +159,28 @@ def main() -> None:
     )
     hand_ids = ids[: args.hand_limit] if args.hand_limit else ids
 
-    fast, n_fast = pipeline_way(ws, args.jobs, formats)
-    slow, n_slow = by_hand(ws, hand_ids, formats)
+    fast, fast_cpu, n_fast = pipeline_way(ws, args.jobs, formats)
+    slow, slow_cpu, n_slow = by_hand(ws, hand_ids, formats)
     per_fast, per_slow = fast / n_fast, slow / n_slow
-    print(f"partners: {args.partners}, formats: {','.join(formats)}, jobs: {args.jobs}")
-    print(f"pipeline : {n_fast:4d} reports in {fast:7.1f} s = {per_fast:6.3f} s per report")
+    cpu_fast, cpu_slow = fast_cpu / n_fast, slow_cpu / n_slow
+    load = " ".join(f"{x:.1f}" for x in __import__("os").getloadavg())
     print(
-        f"by hand  : {n_slow:4d} reports in {slow:7.1f} s = {per_slow:6.3f} s per report"
+        f"partners: {args.partners}, formats: {','.join(formats)}, jobs: {args.jobs}, "
+        f"load average at end: {load}"
+    )
+    print(
+        f"pipeline : {n_fast:4d} reports in {fast:7.1f} s = {per_fast:6.3f} s per report "
+        f"(CPU {cpu_fast:.3f} s per report)"
+    )
+    print(
+        f"by hand  : {n_slow:4d} reports in {slow:7.1f} s = {per_slow:6.3f} s per report "
+        f"(CPU {cpu_slow:.3f} s per report)"
         f"{' (first ' + str(n_slow) + ' partners)' if n_slow < len(ids) else ''}"
     )
-    print(f"ratio    : {per_slow / per_fast:.1f}x faster per report")
+    print(
+        f"ratio    : {per_slow / per_fast:.1f}x faster per report (wall time), "
+        f"{cpu_slow / cpu_fast:.1f}x less CPU per report"
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 out = Console()
 
 CycleOpt = Annotated[str | None, typer.Option("--cycle", "-c", help="Review cycle id (folder under data/raw); default: params.yaml")]
@@ -52,12 +52,13 @@ def resolve_cycle(cycle: str | None, workspace: Path) -> CyclePaths:
 
 @app.command()
 def framework(
-    path: Annotated[Path, typer.Option("--framework", "-f", help="Framework file")] = Path("data/reference/framework.yaml"),
+    path: Annotated[Path | None, typer.Option("--framework", "-f", help="Framework file (default: data/reference/framework.yaml in the workspace)")] = None,
+    workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Print the framework: themes, outcomes and measures with unit, direction and roll-up."""
     from pipeline.framework import load_framework
 
-    fw = load_framework(path)
+    fw = load_framework(path or CyclePaths(workspace.resolve(), "_").framework)
     for theme in fw.themes:
         table = Table(title=f"{theme.label}: {theme.ambition}", title_justify="left", show_lines=False)
         table.add_column("Id", no_wrap=True)

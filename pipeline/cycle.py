@@ -25,7 +25,7 @@ from rich.table import Table
 
 from pipeline import dvc_tools as tools
 from pipeline.atomic import write_text
-from pipeline.checklist import build_checklist, write_checklist
+from pipeline.checklist import Checklist, build_checklist, write_checklist
 from pipeline.errors import UserError
 from pipeline.params import load_params
 from pipeline.paths import CyclePaths, check_cycle_name
@@ -79,7 +79,7 @@ def set_params_cycle(params_path: Path, cycle: str) -> None:
 # --- open ----------------------------------------------------------------------------------------
 
 
-def open_cycle(workspace: Path, cycle: str, *, period: str | None = None):  # noqa: ANN201
+def open_cycle(workspace: Path, cycle: str, *, period: str | None = None) -> Checklist:
     """Create the cycle's raw folder, make it the current cycle and write its checklist."""
     paths = CyclePaths.of(cycle, workspace)
     paths.raw.mkdir(parents=True, exist_ok=True)
@@ -225,9 +225,15 @@ def close_cycle(workspace: Path, cycle: str) -> Closed:
     tools.git(root, "tag", "-a", tag, "-m", f"Review cycle {cycle} closed", commit)
     remote = tools.default_remote(root)[0] or ""
     try:
-        pushed = tools.dvc(root, "push").stdout.strip()
-    except tools.ToolError as exc:
+        # This cycle's inputs, then every output the pipeline recorded in dvc.lock. Not a bare
+        # `dvc push`: that would also push (and fail on) older cycles' inputs a fresh clone
+        # never pulled. One target per call (see reproduce_cycle).
+        pushed = tools.dvc(root, "push", f"{raw_rel}.dvc").stdout.strip()
+        pushed += "\n" + tools.dvc(root, "push", "dvc.yaml").stdout.strip()
+    except BaseException as exc:  # a failure or Ctrl-C: either way, no tag without the push
         tools.git(root, "tag", "-d", tag, check=False)
+        if not isinstance(exc, tools.ToolError):
+            raise
         raise UserError(
             f"pushing cycle {cycle} to the DVC remote {remote!r} failed, so the tag {tag} was "
             f"removed (the commit {commit[:8]} stays; fix the remote and run close again): {exc}"
@@ -380,6 +386,7 @@ def reproduce_cycle(
     *,
     keep: bool = False,
     from_remote: bool = False,
+    all_stages: bool = False,
     show_output: bool = False,
 ) -> Reproduced:
     """Re-run a closed cycle from its tag in a separate git worktree and compare measures.
@@ -411,14 +418,20 @@ def reproduce_cycle(
         # Only what the re-run needs: this cycle's inputs, and the measures recorded at close
         # to compare with (not other cycles' inputs, not the rendered reports).
         measures = CyclePaths.of(cycle, wt).measures
-        targets = [f"data/raw/{cycle}.dvc", str(measures.relative_to(wt))]
-        tools.dvc(wt, "pull" if (from_remote or remote) else "checkout", *targets)
+        # One target per call: given both, DVC 3.67 fetched the first and skipped the second.
+        for target in (f"data/raw/{cycle}.dvc", str(measures.relative_to(wt))):
+            tools.dvc(wt, "pull" if (from_remote or remote) else "checkout", target)
         if not measures.exists():
             raise UserError(f"the closed cycle {cycle} has no {measures.relative_to(wt)} recorded")
         recorded = pd.read_parquet(measures)
         # Run the tagged code, not whatever is installed now: the worktree's package first.
         env = {"PYTHONPATH": str(wt)}
-        result = tools.dvc(wt, "repro", "--force", check=False, env=env, capture=not show_output)
+        # Forcing `compute` re-runs it and, as its inputs were not pulled, validation before it:
+        # the stages the measures table depends on. `all_stages` renders the reports as well.
+        targets = [] if all_stages else ["compute"]
+        result = tools.dvc(
+            wt, "repro", "--force", *targets, check=False, env=env, capture=not show_output
+        )
         if not result.ok:
             detail = tools.last_line(result.stderr) or tools.last_line(result.stdout)
             raise UserError(
@@ -537,9 +550,20 @@ def reproduce_command(
             "--from-remote", help="Use an empty cache: pull every input from the DVC remote"
         ),
     ] = False,
+    all_stages: Annotated[
+        bool,
+        typer.Option("--all-stages", help="Also re-render the reports (default: up to compute)"),
+    ] = False,
 ) -> None:
     """Check out review/C in a temporary worktree, re-run the pipeline, compare the measures."""
-    result = reproduce_cycle(workspace, cycle, keep=keep, from_remote=from_remote, show_output=True)
+    result = reproduce_cycle(
+        workspace,
+        cycle,
+        keep=keep,
+        from_remote=from_remote,
+        all_stages=all_stages,
+        show_output=True,
+    )
     where = f" (checkout kept in {result.worktree})" if result.worktree else ""
     if result.equal:
         console.print(

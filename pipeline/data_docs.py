@@ -64,7 +64,7 @@ def summary_tables(summary: dict[str, Any], quarantine: pd.DataFrame) -> dict[st
     whole = quarantine[quarantine["source_row"].isna()][["kind", "source_file", "reason"]]
     exps = pd.DataFrame(
         summary["expectations"],
-        columns=["kind", "expectation", "column", "evaluated", "failed", "pass_rate"],
+        columns=["kind", "expectation", "column", "checked", "evaluated", "failed", "pass_rate"],
     )
     top = exps[exps["failed"] > 0].sort_values("failed", ascending=False, kind="stable").head(TOP)
     partners = pd.DataFrame(

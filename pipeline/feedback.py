@@ -52,7 +52,8 @@ def write_partner_feedback(directory: Path, quarantine: pd.DataFrame) -> list[Pa
     # The folder exists even when nobody has rejected rows: dvc.yaml declares it as an output.
     directory.mkdir(parents=True, exist_ok=True)
     returns = quarantine[quarantine["kind"] == "returns"]
-    returns = returns[returns["partner_id"].map(lambda p: bool(SAFE_ID.match(str(p))))]
+    safe = [isinstance(p, str) and bool(SAFE_ID.match(p)) for p in returns["partner_id"]]
+    returns = returns[pd.Series(safe, index=returns.index, dtype=bool)]
     written = []
     # One frame for every partner, split by partner: there can be hundreds of partners.
     frame = _feedback_frame(returns)

@@ -36,6 +36,9 @@ class ExpectationStat:
     column: str
     evaluated: int = 0
     failed: int = 0
+    #: The column GX checked when it is a derived one (`contract_id__of_partner`), which tells
+    #: two rules on the same input column apart; otherwise the same as `column`.
+    checked: str | None = None
 
     @property
     def pass_rate(self) -> float:

@@ -296,7 +296,6 @@ def council_theme(view: AudienceView, code: str) -> Blocks:
         rb.heading(f"{t.code} {t.name}: {t.ambition}", 2, anchor=f"theme-{t.code.lower()}"),
         rb.para(("b", "Outcomes: "), "; ".join(t.outcomes) + "."),
     ]
-    reported = _sorted_ids(latest.loc[latest["value"].notna(), "measure_id"])
     silent = [m for m in t.measures if m.id not in set(latest["measure_id"])]
     if latest.empty:
         blocks.append(
@@ -322,7 +321,6 @@ def council_theme(view: AudienceView, code: str) -> Blocks:
                 "; ".join(f"{m.id} {m.short}" for m in silent) + ".",
             )
         )
-    del reported
     return Blocks(blocks)
 
 

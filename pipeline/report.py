@@ -46,6 +46,7 @@ class Rendered:
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
+    cpu_seconds: float = 0.0
 
 
 def choose_renderer(renderer: str) -> str:
@@ -98,7 +99,7 @@ def render_audience(
     """Execute the notebook for one audience and render it; never raises (errors are returned)."""
     from pipeline import notebook_inprocess
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     nb_out = executed_path(paths, audience)
     params = {"cycle": paths.cycle, "workspace": str(paths.workspace), "audience": audience}
     try:
@@ -125,7 +126,12 @@ def render_audience(
                 written.append(write_text(targets["html"], render_builtin.to_html(doc)))
             if "pdf" in targets:
                 written.append(write_bytes(targets["pdf"], render_builtin.to_pdf(doc)))
-        return Rendered(audience, [str(p) for p in written], time.perf_counter() - start)
+        return Rendered(
+            audience,
+            [str(p) for p in written],
+            time.perf_counter() - start,
+            cpu_seconds=time.process_time() - cpu,
+        )
     except UserError as exc:
         return Rendered(audience, [], time.perf_counter() - start, str(exc))
     except Exception as exc:  # a bug in one audience's report must not stop the others

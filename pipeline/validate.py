@@ -121,6 +121,7 @@ class ValidationResult:
                     "kind": s.kind,
                     "expectation": s.expectation,
                     "column": s.column,
+                    "checked": s.checked or s.column,
                     "evaluated": s.evaluated,
                     "failed": s.failed,
                     "pass_rate": s.pass_rate,
@@ -189,8 +190,19 @@ class _KindCheck:
         value = self.row_partner.get(idx)
         return None if value is None or pd.isna(value) else str(value)
 
-    def _stat(self, expectation: str, column: str, evaluated: int, failed: int) -> None:
-        self.result.stats.append(ExpectationStat(self.kind, expectation, column, evaluated, failed))
+    def _stat(
+        self,
+        expectation: str,
+        column: str,
+        evaluated: int,
+        failed: int,
+        checked: str | list[str] | None = None,
+    ) -> None:
+        if isinstance(checked, list):
+            checked = ", ".join(checked)
+        self.result.stats.append(
+            ExpectationStat(self.kind, expectation, column, evaluated, failed, checked or column)
+        )
 
     def _reject(
         self, raw: pd.DataFrame, failures: dict[Any, list[tuple[int, str, str, str]]]
@@ -238,7 +250,13 @@ class _KindCheck:
             meta = e["meta"]
             positions = run.failures.get(i, [])
             evaluated_col = e["kwargs"].get("column")
-            self._stat(e["type"], meta["column"], run.evaluated.get(i, 0), len(positions))
+            self._stat(
+                e["type"],
+                meta["column"],
+                run.evaluated.get(i, 0),
+                len(positions),
+                evaluated_col,
+            )
             detail_col = detail_column(evaluated_col) if evaluated_col else None
             for pos in positions:
                 idx = checked.index[pos]
@@ -291,7 +309,13 @@ class _KindCheck:
             for i, e in enumerate(key_exps):
                 positions = keys_run.failures.get(i, [])
                 column = e["meta"]["column"]
-                self._stat(e["type"], column, keys_run.evaluated.get(i, 0), len(positions))
+                self._stat(
+                    e["type"],
+                    column,
+                    keys_run.evaluated.get(i, 0),
+                    len(positions),
+                    e["kwargs"].get("column") or e["kwargs"].get("column_list"),
+                )
                 for pos in positions:
                     idx = table.index[pos]
                     conflicted.add(pos)

@@ -219,3 +219,18 @@ def test_checklist_csv_neutralises_formulas(tmp_path):
     csv_path, _ = write_checklist(build_checklist(raw, "2025-26"), tmp_path / "reports")
     names = pd.read_csv(csv_path, dtype=str)["partner_name"].dropna().unique().tolist()
     assert names == ['\'=HYPERLINK("http://x")']
+
+
+def test_compare_tables_accepts_only_the_same_table():
+    from pipeline.cycle import _compare_tables
+
+    recorded = pd.DataFrame({"measure_id": ["CS1-01", "CS2-06"], "value": [9.0, float("nan")]})
+    assert _compare_tables(recorded, recorded.copy()) == ""  # NaN == NaN: no return, both times
+    changed = recorded.assign(value=[9.5, float("nan")])
+    assert "value" in _compare_tables(recorded, changed)
+    assert _compare_tables(recorded, recorded.iloc[:1]) == (
+        "row counts differ: 2 recorded vs 1 reproduced"
+    )
+    assert _compare_tables(recorded, recorded.assign(run=1)).startswith("columns differ")
+    # Same figures but the value now stored as text: not the same table.
+    assert _compare_tables(recorded, recorded.astype({"value": "object"})) != ""

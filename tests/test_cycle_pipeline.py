@@ -92,11 +92,13 @@ def test_real_pipeline_cycle_routine(project: Path) -> None:
     sample(repo, "2025-26", seed=7, end_period="2025/26")
     assert ran(dvc(repo, "repro").stdout) == {"validate", "compute", "report"}
     # One partner's return changes: DVC sees the raw folder changed, validation re-runs first.
+    # (test_cycle_dvc.py follows such a change through the re-run; here the change is undone.)
     returns = sorted((repo / "data/raw/2025-26/returns").glob("*.csv"))[0]
-    lines = returns.read_text().splitlines()
+    original = returns.read_bytes()
+    lines = original.decode().splitlines()
     returns.write_text("\n".join(lines[:-1]) + "\n")  # the partner withdraws its last row
     assert list(yaml.safe_load(dvc(repo, "status", "--json").stdout)) == ["validate"]
-    assert "validate" in ran(dvc(repo, "repro").stdout)
+    returns.write_bytes(original)
     # Only the report's options change: validation and compute are not re-run.
     params = (repo / "params.yaml").read_text()
     (repo / "params.yaml").write_text(params.replace("partners: all", "partners: none"))

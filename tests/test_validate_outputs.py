@@ -197,3 +197,28 @@ def test_stage_runs_the_notebook_and_prints_the_summary(tmp_path) -> None:  # no
     assert "strict: 5 rows and 0 whole files quarantined" in text
     executed = paths.executed / "01_validate.ipynb"
     assert "8 accepted" in executed.read_text(encoding="utf-8")
+
+
+def test_clean_cycle_writes_empty_quarantine_and_no_feedback(tmp_path) -> None:  # noqa: ANN001
+    paths = workspace(
+        tmp_path,
+        {"returns/P002.csv": returns_csv("P002,C002,CS1-01,2024/25,7,,,Register,yes,,2025-04-10")},
+    )
+    summary = write_outputs(paths, run(paths))
+    assert summary["totals"] == {"rows": 5, "clean": 5, "quarantined": 0, "superseded": 0}
+    quarantine = pd.read_parquet(paths.quarantine)
+    assert quarantine.empty
+    assert list(quarantine.columns) == [
+        "kind",
+        "source_file",
+        "source_row",
+        "column",
+        "expectation",
+        "reason",
+        "partner_id",
+        "record",
+    ]
+    assert pd.read_parquet(paths.superseded).empty
+    assert pd.read_parquet(paths.clean_table("spend")).empty  # no spend file: an empty table
+    assert not list((paths.data_quality / "partners").glob("*.csv"))
+    assert exit_status(summary, strict=True) == 0

@@ -337,3 +337,21 @@ def test_expectation_pass_rates_count_rows_evaluated(result: ValidationResult) -
     # them names a partner the register does not know.
     reached = len(CASES) - 2 - 1  # blank, header, and the row with no partner_id
     assert (stat.evaluated, stat.failed) == (reached, 1)
+
+
+def test_rules_on_one_column_are_told_apart_by_the_column_checked(
+    result: ValidationResult,
+) -> None:
+    failed = {
+        s.checked: s.failed
+        for s in result.stats
+        if s.kind == "returns" and s.column == "contract_id"
+    }
+    # One row with no contract_id, one unknown contract; C001 is not P999's (the unknown partner)
+    # and C002 is not P001's; no two accepted rows share a key.
+    assert failed == {
+        "contract_id": 1,
+        "contract_id__registered": 1,
+        "contract_id__of_partner": 2,
+        "contract_id, measure_id, period": 0,
+    }
