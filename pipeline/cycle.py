@@ -447,6 +447,14 @@ def reproduce_cycle(
             tools.git(root, "worktree", "prune", check=False)
 
 
+def _is_closed(workspace: Path, cycle: str) -> bool:
+    """Whether the `review/<cycle>` tag exists (False outside git, or without git)."""
+    try:
+        return tools.tag_exists(workspace, tag_of(cycle))
+    except tools.ToolError:
+        return False
+
+
 # --- commands ------------------------------------------------------------------------------------
 
 
@@ -462,6 +470,12 @@ def open_command(
     """Start a cycle: create data/raw/C, set params.yaml, print the checklist of expected returns."""
     checklist = open_cycle(workspace, cycle, period=period)
     paths = CyclePaths.of(cycle, workspace)
+    if _is_closed(paths.workspace, cycle):
+        console.print(
+            f"[yellow]note:[/] cycle {escape(cycle)} is already closed ({tag_of(cycle)}); "
+            "a re-run will not change what was recorded, and it cannot be closed again",
+            highlight=False,
+        )
     table = Table(
         title=f"Expected returns, cycle {escape(cycle)} ({checklist.period})", title_justify="left"
     )

@@ -26,6 +26,10 @@ th{background:#f3f2f1}td.num{text-align:right;font-variant-numeric:tabular-nums}
 """
 
 
+#: Plot-data columns that name a series rather than hold a figure.
+SERIES_COLUMNS = ("measure", "measure_id", "level", "partner_id", "theme")
+
+
 def _num(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
@@ -43,16 +47,26 @@ def _fmt(value: Any) -> str:
     return escape(f"{number:,.4g}" if abs(number) < 1e6 else f"{number:,.0f}")
 
 
-def _change(old: Any, new: Any) -> tuple[str, str]:
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() in {"", "nan", "NaN"})
+
+
+def _change(old: Any, new: Any, *, in_a: bool = True, in_b: bool = True) -> tuple[str, str]:
     """The change as text (absolute and %), and a CSS class; the arrow and words say the
     direction so it is never shown by colour alone."""
+    if not in_a:
+        return "new in the later cycle", ""
+    if not in_b:
+        return "not in the later cycle", ""
     a, b = _num(old), _num(new)
     if a is None or b is None:
-        if old is None and new is not None:
-            return "new in the later cycle", ""
-        if old is not None and new is None:
-            return "not in the later cycle", ""
-        return "", ""
+        if _blank(old) and _blank(new):
+            return "", ""
+        if _blank(old):
+            return "no figure before", ""
+        if _blank(new):
+            return "no figure now", ""
+        return ("no change" if str(old) == str(new) else "changed"), ""
     delta = b - a
     if delta == 0:
         return "no change", ""
@@ -75,7 +89,7 @@ def _metrics_section(diff: CycleDiff) -> list[str]:
             f'<th scope="col">{escape(diff.b)}</th><th scope="col">Change</th></tr></thead><tbody>'
         )
         for key, va, vb in rows:
-            text, cls = _change(va, vb)
+            text, cls = _change(va, vb, in_a=va is not None, in_b=vb is not None)
             parts.append(
                 f'<tr><th scope="row">{escape(key)}</th><td class="num">{_fmt(va)}</td>'
                 f'<td class="num">{_fmt(vb)}</td><td class="{cls}">{escape(text)}</td></tr>'
@@ -88,13 +102,15 @@ def _plot_section(name: str, rows: dict[str, list[dict[str, Any]]], a: str, b: s
     """One theme's plot data: each series (measure) and period, the value in A and in B."""
     sample = (rows["a"] or rows["b"])[0] if (rows["a"] or rows["b"]) else {}
     columns = list(sample)
-    value_cols = [
+    # A row is one series (measure, level, ...) in one period; every other column is a figure
+    # (or a status) to set side by side.
+    key_cols = [c for c in columns if c in SERIES_COLUMNS] or [
         c
         for c in columns
         if c != "period"
-        and all(_num(r.get(c)) is not None or r.get(c) in (None, "") for r in rows["a"] + rows["b"])
+        and any(_num(r.get(c)) is None and not _blank(r.get(c)) for r in rows["a"] + rows["b"])
     ]
-    key_cols = [c for c in columns if c not in value_cols and c != "period"]
+    value_cols = [c for c in columns if c not in key_cols and c != "period"]
     has_period = "period" in columns
     index: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
     for side in ("a", "b"):
@@ -119,7 +135,7 @@ def _plot_section(name: str, rows: dict[str, list[dict[str, Any]]], a: str, b: s
         for c in value_cols:
             va = pair.get("a", {}).get(c)
             vb = pair.get("b", {}).get(c)
-            text, cls = _change(va, vb)
+            text, cls = _change(va, vb, in_a="a" in pair, in_b="b" in pair)
             parts.append(
                 f'<td class="num">{_fmt(va)}</td><td class="num">{_fmt(vb)}</td>'
                 f'<td class="{cls}">{escape(text)}</td>'

@@ -234,3 +234,35 @@ def test_compare_tables_accepts_only_the_same_table():
     assert _compare_tables(recorded, recorded.assign(run=1)).startswith("columns differ")
     # Same figures but the value now stored as text: not the same table.
     assert _compare_tables(recorded, recorded.astype({"value": "object"})) != ""
+
+
+def test_diff_page_pairs_rows_by_measure_and_period_and_compares_status_as_text():
+    diff = CycleDiff("A", "B")
+    diff.plots["CS2 Economic"] = {
+        "a": [
+            {
+                "period": "2024/25",
+                "measure": "CS2-06",
+                "level": "borough",
+                "value": "",
+                "status": "no data",
+            },
+        ],
+        "b": [
+            {
+                "period": "2024/25",
+                "measure": "CS2-06",
+                "level": "borough",
+                "value": "7",
+                "status": "on track",
+            },
+        ],
+    }
+    page = render_diff_html(diff).replace("\n", "")
+    # One row for CS2-06 in 2024/25 (status is compared, not used to tell rows apart).
+    assert page.count("<td>CS2-06</td>") == 1
+    assert "<td>CS2-06</td><td>borough</td><td>2024/25</td>" in page
+    assert "no figure before" in page
+    assert (
+        '<td class="num">no data</td><td class="num">on track</td><td class="">changed</td>' in page
+    )

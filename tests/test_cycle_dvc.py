@@ -218,6 +218,14 @@ def test_open_run_close_change_diff_reproduce(repo: Path, tmp_path: Path) -> Non
     assert tags(repo) == []
     write_returns(repo, "2024-25", "P2", [("CS1-01", "2024/25", 3)])  # back as it was run
 
+    # An output changed since the run (a report edited by hand): stale, refused, no tag.
+    report = repo / "reports/2024-25/council/health-check.html"
+    report.write_text(report.read_text() + "<p>edited</p>")
+    refused = svf(repo, "cycle", "close", "2024-25", ok=False)
+    message = " ".join(refused.stderr.split())
+    assert "report (outs: reports/2024-25/council modified)" in message and tags(repo) == []
+    dvc(repo, "checkout", "--force", "reports/2024-25/council")
+
     # No remote: refused, no tag.
     dvc(repo, "remote", "default", "--unset")
     refused = svf(repo, "cycle", "close", "2024-25", ok=False)
@@ -251,6 +259,8 @@ def test_open_run_close_change_diff_reproduce(repo: Path, tmp_path: Path) -> Non
     assert dvc(repo, "status", "--cloud").stdout.strip().startswith(("Cache and remote", "Data"))
     refused = svf(repo, "cycle", "close", "2024-25", ok=False)
     assert "already closed" in refused.stderr
+    reopened = svf(repo, "cycle", "open", "2024-25")
+    assert "cycle 2024-25 is already closed (review/2024-25)" in " ".join(reopened.stderr.split())
 
     # Second cycle: only what depends on a change re-runs.
     svf(repo, "cycle", "open", "2025-26")

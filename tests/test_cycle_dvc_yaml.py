@@ -123,3 +123,13 @@ def test_closure_follows_relative_and_from_package_imports(tmp_path):
         "pipeline.c",
         "pipeline.d",
     }
+
+
+def test_report_deps_include_every_file_the_report_stage_reads():
+    from pipeline.report_data import input_files
+
+    paths = CyclePaths(PROJECT, "${cycle}")
+    deps = set(_paths(_stage("report")["deps"]))
+    missing = [str(p.relative_to(PROJECT)) for p in input_files(paths)]
+    missing = [p for p in missing if p not in deps]
+    assert not missing, f"add to dvc.yaml stages.report.deps: {missing}"
