@@ -52,3 +52,14 @@ def test_write_csv_neutralises_partner_text(tmp_path):
     frame = pd.DataFrame({"comment": ["=1+1", "fine"], "value": [1.5, -2.0]})
     text = write_csv(tmp_path / "f.csv", frame).read_text()
     assert text == "comment,value\n'=1+1,1.5\nfine,-2.0\n"
+
+
+def test_atomic_files_get_normal_permissions(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        target = write_text(tmp_path / "index.html", "<p>ok</p>")
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644

@@ -340,3 +340,29 @@ def test_notebook_runs_under_papermill_and_renders_the_same(tmp_path: Path):
     assert doc.title == "Social value health check 2025/26: Canary Alpha Ltd"
     text = visible_text(render_builtin.to_html(doc))
     assert "4,321" in text and "Bluebird" not in text
+
+
+def test_one_failing_audience_does_not_stop_the_others(tmp_path: Path, monkeypatch):
+    """A bug in one partner's report: the others are written, the failure is kept and shown."""
+    from pipeline import health_check
+
+    real = health_check.partner_borough
+
+    def broken_for_p002(view):
+        if view.audience == "P002":
+            raise ValueError("simulated fault in a section")
+        return real(view)
+
+    monkeypatch.setattr(health_check, "partner_borough", broken_for_p002)
+    paths = rf.write_workspace(tmp_path)
+    code = run_report_stage(
+        paths, partners="all", renderer="builtin", formats=["html"], jobs=1, console=None
+    )
+    assert code == 1
+    assert (paths.partner_report_dir("P001") / "health-check.html").exists()
+    assert (paths.partner_report_dir("P003") / "health-check.html").exists()
+    assert not (paths.partner_report_dir("P002") / "health-check.html").exists()
+    assert (paths.executed / "03_health_check.P002.failed.ipynb").exists()
+    index = visible_text(paths.index_html.read_text(encoding="utf-8"))
+    assert "failed: 03_health_check.ipynb cell" in index
+    assert "simulated fault in a section" in index

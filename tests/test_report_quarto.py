@@ -80,3 +80,42 @@ def test_auto_takes_quarto_when_on_path(tmp_path: Path, monkeypatch: pytest.Monk
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}")
     assert choose_renderer("auto") == "quarto"
+
+
+def _fake_quarto(folder: Path, body: str) -> None:
+    """A stand-in `quarto` executable (Quarto is not installed on the build machine)."""
+    exe = folder / "quarto"
+    exe.write_text("#!/bin/sh\n" + body)
+    exe.chmod(0o755)
+
+
+def test_render_moves_quartos_output_into_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from pipeline.render_quarto import render
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    # Writes the file named after --output, in the working directory, with the argv in it.
+    _fake_quarto(bin_dir, 'while [ "$1" != "--output" ]; do shift; done\necho rendered > "$2"\n')
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    nb = tmp_path / "nb" / "03_health_check.P001.ipynb"
+    nb.parent.mkdir()
+    nb.write_text("{}")
+    out = {"html": tmp_path / "out" / "health-check.html", "pdf": tmp_path / "out" / "x.pdf"}
+    written = render(nb, out, title="T")
+    assert written == [out["html"], out["pdf"]]
+    assert out["html"].read_text() == "rendered\n"
+    assert sorted(p.name for p in nb.parent.iterdir()) == [nb.name]  # nothing left beside it
+
+
+def test_render_failure_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from pipeline.render_quarto import render
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _fake_quarto(bin_dir, 'echo "ERROR: typst not found" >&2\nexit 1\n')
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    nb = tmp_path / "a.ipynb"
+    nb.write_text("{}")
+    with pytest.raises(UserError, match="quarto render of a.ipynb to pdf failed: ERROR: typst"):
+        render(nb, {"pdf": tmp_path / "a.pdf"})
+    assert not (tmp_path / "a.pdf").exists()
