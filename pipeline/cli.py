@@ -136,6 +136,27 @@ def compute(
     raise typer.Exit(run_compute_stage(paths, proxies=proxies, console=console))
 
 
+def _report_options(
+    workspace: Path, partners: str | None, renderer: str | None, formats: str | None
+) -> tuple[str, str, list[str]]:
+    """Report options given on the command line, else from params.yaml (which dvc.yaml tracks)."""
+    from pipeline.params import load_params
+
+    opts = load_params(workspace / "params.yaml")["report"]
+    partners = partners or str(opts.get("partners") or "all")
+    renderer = renderer or str(opts.get("renderer") or "auto")
+    if formats is None:
+        chosen = opts.get("formats") or ["html", "pdf"]
+        formats = ",".join(map(str, chosen)) if isinstance(chosen, list) else str(chosen)
+    if renderer not in {"auto", "quarto", "builtin"}:
+        raise fail(f"unknown renderer {renderer!r}: use auto, quarto or builtin")
+    fmts = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    bad = [f for f in fmts if f not in {"html", "pdf"}]
+    if bad or not fmts:
+        raise fail(f"unknown format {', '.join(bad) or formats!r}: use html, pdf or html,pdf")
+    return partners, renderer, fmts
+
+
 @app.command()
 def report(
     cycle: CycleOpt = None,
@@ -146,23 +167,9 @@ def report(
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes")] = 2,
 ) -> None:
     """Render health-check reports (council and partners) in HTML and PDF, and the index page."""
-    from pipeline.params import load_params
     from pipeline.report import run_report_stage
 
-    # Options not given come from params.yaml, which dvc.yaml tracks for this stage.
-    opts = load_params(workspace / "params.yaml")["report"]
-    partners = partners or str(opts.get("partners") or "all")
-    renderer = renderer or str(opts.get("renderer") or "auto")
-    if formats is None:
-        chosen = opts.get("formats") or ["html", "pdf"]
-        formats = ",".join(map(str, chosen)) if isinstance(chosen, list) else str(chosen)
-
-    if renderer not in {"auto", "quarto", "builtin"}:
-        raise fail(f"unknown renderer {renderer!r}: use auto, quarto or builtin")
-    fmts = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    bad = [f for f in fmts if f not in {"html", "pdf"}]
-    if bad or not fmts:
-        raise fail(f"unknown format {', '.join(bad) or formats!r}: use html, pdf or html,pdf")
+    partners, renderer, fmts = _report_options(workspace, partners, renderer, formats)
     paths = resolve_cycle(cycle, workspace)
     raise typer.Exit(run_report_stage(paths, partners=partners, renderer=renderer,
                                       formats=fmts, jobs=jobs, console=console))
@@ -172,25 +179,29 @@ def report(
 def run(
     cycle: CycleOpt = None,
     workspace: WorkspaceOpt = Path("."),
-    strict: Annotated[bool, typer.Option("--strict", help="Stop after validation if anything was quarantined")] = False,
-    renderer: Annotated[str, typer.Option(help="auto | quarto | builtin")] = "auto",
-    formats: Annotated[str, typer.Option(help="Comma-separated: html,pdf")] = "html,pdf",
+    strict: Annotated[bool | None, typer.Option("--strict/--no-strict", help="Stop after validation if anything was quarantined (default: params.yaml validate.strict)")] = None,
+    renderer: Annotated[str | None, typer.Option(help="auto | quarto | builtin (default: params.yaml report.renderer)")] = None,
+    formats: Annotated[str | None, typer.Option(help="Comma-separated: html,pdf (default: params.yaml report.formats)")] = None,
 ) -> None:
     """Run every stage for the cycle: validate, compute, report."""
     from pipeline.compute import run_compute_stage
     from pipeline.report import run_report_stage
     from pipeline.validate import run_validate_stage
 
+    partners, renderer, fmts = _report_options(workspace, None, renderer, formats)
     paths = resolve_cycle(cycle, workspace)
     paths.require_raw()
+    if strict is None:
+        from pipeline.params import load_params
+
+        strict = bool(load_params(paths.params)["validate"].get("strict", False))
     code = run_validate_stage(paths, strict=strict, console=console)
     if code:
         raise typer.Exit(code)
     code = run_compute_stage(paths, proxies=None, console=console)
     if code:
         raise typer.Exit(code)
-    fmts = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    code = run_report_stage(paths, partners="all", renderer=renderer, formats=fmts, jobs=2,
+    code = run_report_stage(paths, partners=partners, renderer=renderer, formats=fmts, jobs=2,
                             console=console)
     if code == 0:
         console.print(f"[bold green]done[/]: open {paths.index_html}", highlight=False)
