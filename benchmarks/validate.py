@@ -26,21 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.contract import spec  # noqa: E402
 from pipeline.framework import load_framework  # noqa: E402
 
-HEADER = [
-    "partner_id",
-    "contract_id",
-    "measure_id",
-    "period",
-    "value",
-    "target",
-    "denominator",
-    "evidence",
-    "verified",
-    "comment",
-    "submitted_on",
-]
+HEADER = list(spec("returns").names)
 
 
 def build_cycle(workspace: Path, rows: int, files: int, seed: int = 1) -> None:

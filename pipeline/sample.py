@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atomic import atomic_path
+from pipeline.contract import spec
 from pipeline.errors import UserError
 from pipeline.framework import DEFAULT_FRAMEWORK, Framework, Measure, load_framework
 
@@ -244,19 +245,7 @@ MARKUP_COMMENTS = (
 FORMULA_COMMENTS = ('=HYPERLINK("http://example.org","evidence")', "+44 1375 652 652", "@SUM(1+1)")
 CP1252_COMMENT = "Includes £12,500 in-kind support – confirmed by the café’s manager"
 
-RETURN_COLUMNS = (
-    "partner_id",
-    "contract_id",
-    "measure_id",
-    "period",
-    "value",
-    "target",
-    "denominator",
-    "evidence",
-    "verified",
-    "comment",
-    "submitted_on",
-)
+RETURN_COLUMNS = spec("returns").names  # the data contract's order
 #: Header spellings partners use; the readers match all of them to the canonical names.
 HEADER_STYLES = (
     RETURN_COLUMNS,
@@ -599,9 +588,16 @@ def _make_returns(
     skipped: set[tuple[str, str]] = set()
     if len(periods) > 1:
         obvious = next(
-            (p.partner_id for p in partners[1:] if owes(p.partner_id, periods[-2])), None
+            (
+                p.partner_id
+                for p in partners[1:]
+                if owes(p.partner_id, periods[-2]) and not exemplary(p.partner_id)
+            ),
+            None,
         )
         for p in partners:
+            if exemplary(p.partner_id):
+                continue
             if p.partner_id == obvious or rng.random() < 0.06:
                 skipped.add((p.partner_id, periods[-1]))
             elif rng.random() < 0.05:
@@ -635,11 +631,18 @@ def _make_returns(
                 if not (c.start <= dt.date(year + 1, 3, 31) and c.end >= dt.date(year, 4, 1)):
                     continue
                 for mid in c.measures:
-                    if rng.random() < 0.04:  # one measure not reported this year
+                    if not exemplary(p.partner_id) and rng.random() < 0.04:  # one measure missed
                         continue
                     out.append(_return_row(rng, p, c, fw.measure(mid), per, periods, day, trends))
         rows[p.partner_id] = out
     return rows
+
+
+def exemplary(partner_id: str) -> bool:
+    """Partners that beat every target, report every year and make no mistakes (P004, P010, ...):
+    every sample then has partners the council can endorse, as the framework promises."""
+    number = int(partner_id[1:]) if partner_id[1:].isdigit() else 0
+    return number % 6 == 4
 
 
 def _return_row(
@@ -664,10 +667,15 @@ def _return_row(
         growth = -growth  # a partner improving on a lower-is-better measure brings it down
     value = base * (1 + growth) ** k * rng.uniform(0.9, 1.1)
     target = base * (1.05 if m.direction == "higher" else 0.95) ** (k + 1)
+    star = exemplary(p.partner_id)
+    if star:  # beats the target every year, whichever way is better
+        value = target * (
+            rng.uniform(1.02, 1.12) if m.direction == "higher" else rng.uniform(0.88, 0.98)
+        )
     denominator = ""
     if m.unit == "percent":
-        value = min(100.0, max(0.0, value))
         target = min(100.0, round(target))
+        value = min(100.0, max(0.0, value if not star else max(value, target)))
         denominator = str(int(denom * (1 + 0.05 * k)))
     verified = rng.choice(("yes", "yes", "yes", "no", ""))
     roll = rng.random()
@@ -678,7 +686,7 @@ def _return_row(
         m.id,
         period,
         _fmt_number(value, m.unit),
-        _fmt_number(target, m.unit) if rng.random() < 0.9 else "",
+        _fmt_number(target, m.unit) if star or rng.random() < 0.9 else "",
         denominator,
         evidence,
         verified,
@@ -699,7 +707,7 @@ def _add_revisions(
     """
     second_file: set[str] = set()
     for pid, out in rows.items():
-        chosen = [r for r in out if rng.random() < 0.05]
+        chosen = [r for r in out if rng.random() < 0.05 and not exemplary(pid)]
         if not chosen and out and not second_file and pid == list(rows)[-1]:
             chosen = [rng.choice(out)]  # at least one revision in any sample with returns
         revisions: list[_Row] = []
@@ -786,7 +794,13 @@ def _plan_faults(
 ) -> dict[int, str]:
     """Choose which good rows get which fault (keyed by `id(row)`): every kind at least once
     when there are rows enough, then about `FAULT_RATE` of the rows in all."""
-    eligible = [r for out in rows.values() for r in out if not r.revised and r.revision_of is None]
+    eligible = [
+        r
+        for pid, out in rows.items()
+        if not exemplary(pid)
+        for r in out
+        if not r.revised and r.revision_of is None
+    ]
     percent_rows = [r for r in eligible if r.cells[2] in percent_ids]
     kinds = list(CELL_FAULTS + ROW_FAULTS)
     wanted = kinds + [rng.choice(kinds) for _ in range(round(FAULT_RATE * len(eligible)))]

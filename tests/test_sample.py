@@ -18,6 +18,7 @@ from pipeline.sample import (
     LOCAL_DISTRICTS,
     MANIFEST_NAME,
     SPEND_HEADER,
+    exemplary,
     financial_years,
     generate_sample,
 )
@@ -142,8 +143,13 @@ def test_a_messy_sample_has_every_kind_of_fault_in_about_8_percent_of_rows(
         "repeated_header",
     }
     # Rows a fault may touch: the partners' rows (good ones, plus those a cell fault spoilt),
-    # except the two rows of each revision. One fault of each kind, then 8% of those rows more.
-    returns = [f for f in manifest["files"].values() if f["kind"] == "returns"]
+    # except the two rows of each revision and the rows of exemplary partners (P004, P010),
+    # who make no mistakes. One fault of each kind, then 8% of those rows more.
+    returns = [
+        f
+        for name, f in manifest["files"].items()
+        if f["kind"] == "returns" and not exemplary(Path(name).stem.split("-")[0])
+    ]
     cell_faults = sum(1 for f in manifest["faults"] if f["column"] is not None)
     eligible = sum(f["good"] for f in returns) + cell_faults - 2 * len(manifest["superseded"])
     assert len(manifest["faults"]) == 9 + round(0.08 * eligible)
@@ -350,3 +356,26 @@ def test_faults_and_good_rows_hold_for_other_seeds_and_sizes(
     manifest = json.loads((tmp_path / MANIFEST_NAME).read_text(encoding="utf-8"))
     check_faults(tmp_path, manifest)
     check_good_rows(tmp_path, manifest)
+
+
+def test_exemplary_partners_beat_every_target_and_make_no_mistakes(
+    messy: tuple[Path, dict[str, Any]],
+) -> None:
+    """P004 and P010 (every sixth partner from P004) give the council partners to endorse."""
+    out, manifest = messy
+    assert [f"P{n:03d}" for n in range(1, 13) if exemplary(f"P{n:03d}")] == ["P004", "P010"]
+    for pid in ("P004", "P010"):
+        assert not any(pid in f["file"] for f in manifest["faults"])
+        assert not any(m["partner_id"] == pid for m in manifest["missing_returns"])
+        frame = read_table(out / "returns" / f"{pid}.csv", "returns")
+        lower = {
+            m.id
+            for m in load_framework(ROOT / "data/reference/framework.yaml").measures
+            if m.direction == "lower"
+        }
+        for row in frame.itertuples():
+            value, target = float(row.value), float(row.target)
+            if row.measure_id in lower:
+                assert value <= target, (pid, row.measure_id, row.period)
+            else:
+                assert value >= target, (pid, row.measure_id, row.period)
