@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> None:
         # Escaped: a file name or a partner's text in the message is not rich markup.
         console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except (KeyboardInterrupt, click_errors.Abort, typer.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         console.print("[yellow]interrupted[/]: no partial outputs were left behind")
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

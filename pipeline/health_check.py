@@ -19,7 +19,7 @@ from pipeline import report_blocks as rb
 from pipeline.framework import Measure
 from pipeline.params import load_params
 from pipeline.report_blocks import Blocks
-from pipeline.report_data import AudienceView
+from pipeline.report_data import AudienceView, suppressed_reason
 
 fmt = charts.fmt_number
 
@@ -348,6 +348,114 @@ def _dummy(mid: str) -> Any:
         unit = "count"
 
     return _M()
+
+
+#: The spend shares the council report shows: findings.json `spend` flag and its label.
+SPEND_FLAGS = (
+    ("local", "Suppliers in the borough (CS2-02)"),
+    ("sme", "Small and medium-sized enterprises (SMEs)"),
+    ("vcfs", "Voluntary and community sector (VCFS)"),
+    ("local_vcfs", "VCFS in the borough (CS2-03)"),
+)
+
+
+def _pts(v: Any) -> str:
+    f = _num(v)
+    return "—" if f is None else f"{f:+.1f} pts"
+
+
+def _local_districts(workspace: str | Path) -> tuple[list[str], str, dict[str, Any]]:
+    """The postcode districts counted as in the borough (from the compute settings in
+    params.yaml, as the compute stage read them), the file they came from, and the settings."""
+    settings = load_params(Path(workspace) / "params.yaml").get("compute") or {}
+    name = str(settings.get("local_postcode_districts") or "")
+    path = Path(name) if Path(name).is_absolute() else Path(workspace) / name
+    if name and not path.is_file():  # as compute does: the project's own copy otherwise
+        path = Path(__file__).resolve().parents[1] / name
+    if not name or not path.is_file():
+        return [], name, settings
+    frame = pd.read_csv(path, dtype=str)
+    if "district" not in frame.columns:
+        return [], name, settings
+    districts = frame["district"].dropna().str.upper().str.replace(r"\s+", "", regex=True)
+    return sorted(set(districts)), name, settings
+
+
+def council_spend(view: AudienceView, workspace: str | Path = ".") -> Blocks:
+    """Council only: the share of the council's spend with local, SME and VCFS suppliers."""
+    spend = view.findings.get("spend") or {}
+    by_period = spend.get("by_period") or {}
+    if not by_period:
+        return Blocks(
+            [
+                rb.note(
+                    "No council spend data was supplied for this review cycle (spend.csv with "
+                    "suppliers.csv), so the shares of spend with local, SME and voluntary-sector "
+                    "suppliers are not shown."
+                )
+            ]
+        )
+    periods = sorted(by_period)
+    districts, source, settings = _local_districts(workspace)
+    listed = f"{', '.join(districts) or 'none listed'} ({source})"
+    if settings.get("postcode_lookup"):
+        where = (
+            f"{listed}. A full postcode counts as in the borough when the ONS postcode lookup "
+            f"{settings['postcode_lookup']} places it in local authority "
+            f"{settings.get('local_authority_code') or 'E06000034'}; a postcode given only as a "
+            "district counts when the district is listed."
+        )
+    else:
+        where = (
+            f"{listed}. A supplier counts as in the borough when its postcode district is listed."
+        )
+    blocks: list[rb.Block] = [
+        rb.para(
+            "Spend from the council's published spend over £500, joined to the supplier "
+            "register. Each share is a percentage of all spend in the financial year. Spend "
+            "whose supplier is not in the register, or whose postcode, type or size is not "
+            "recorded, is unclassified and never guessed: the true share lies between the "
+            "share shown and the share plus the unclassified part."
+        ),
+        rb.para(("b", "Postcode districts used: "), where),
+        rb.table(
+            ["Year", "Spend", "Payments", "Suppliers paid", "Matched to the register"],
+            [
+                [
+                    p,
+                    fmt(_num(by_period[p].get("total_gbp")), "GBP"),
+                    fmt(_num(by_period[p].get("payments")), "count"),
+                    fmt(_num(by_period[p].get("suppliers")), "count"),
+                    _pct(by_period[p].get("matched_share"), signed=False),
+                ]
+                for p in periods
+            ],
+            caption="Council spend by financial year",
+            numeric=(1, 2, 3, 4),
+            widths=(0.8, 1.3, 0.9, 1, 1.3),
+        ),
+        rb.table(
+            ["Year", "Spend with", "Share of all spend", "Unclassified", "Change since last year"],
+            [
+                [
+                    p,
+                    label,
+                    _pct(by_period[p].get(f"{flag}_share"), signed=False),
+                    _pct(by_period[p].get(f"{flag}_unclassified_share"), signed=False),
+                    _pts(by_period[p].get(f"{flag}_share_change_pts")),
+                ]
+                for p in periods
+                for flag, label in SPEND_FLAGS
+            ],
+            caption=(
+                "Share of council spend with local, SME and voluntary-sector suppliers "
+                "(change in percentage points)"
+            ),
+            numeric=(2, 3, 4),
+            widths=(0.8, 2.6, 1, 1, 1.1),
+        ),
+    ]
+    return Blocks(blocks)
 
 
 def council_gaps(view: AudienceView) -> Blocks:
@@ -809,35 +917,58 @@ def partner_comments(view: AudienceView) -> Blocks:
 
 
 def partner_borough(view: AudienceView) -> Blocks:
-    """How the borough as a whole moved on the partner's measures (totals only, no partners)."""
+    """How the borough as a whole moved on the partner's measures (totals only, no partners).
+
+    Figures resting on fewer than `min_partners_for_borough` partners were removed from the view
+    (`report_data.suppress_small_cells`); they read "not shown", with the reason below the table.
+    """
     mids = _sorted_ids(_rows(view, "partner")["measure_id"])
     b = _latest(_rows(view, "borough"), view)
     b = b[b["measure_id"].isin(mids)]
     if b.empty:
         return Blocks([rb.note("No borough figures for your measures this year.")])
-    rows = []
+    k = view.min_partners_for_borough
+    hidden = "not shown"
+    rows, withheld = [], []
     for r in b.sort_values("measure_id").itertuples():
         m = _measure(view, r.measure_id)
         unit = m.unit if m else "count"
+        now = bool(getattr(r, "suppressed", False))
+        before = bool(getattr(r, "prev_suppressed", False))
+        change_hidden = now or before
+        if now or before:
+            years = [p for p, h in ((r.prev_period, before), (r.period, now)) if h and p]
+            withheld.append(f"{r.measure_id} {m.short if m else ''} ({', '.join(years)})")
         rows.append(
             [
                 r.measure_id,
                 m.short if m else "",
-                fmt(_num(r.prev_value), unit),
-                fmt(_num(r.value), unit),
-                _pct(r.yoy_pct),
-                rb.status_label(r.status),
+                hidden if before else fmt(_num(r.prev_value), unit),
+                hidden if now else fmt(_num(r.value), unit),
+                hidden if change_hidden else _pct(r.yoy_pct),
+                f"fewer than {k} partners"
+                if now
+                else hidden
+                if before and _text(r.status) == ""
+                else rb.status_label(r.status),
             ]
         )
-    return Blocks(
-        [
-            rb.table(
-                ["Measure", "", "Last year", view.latest_period, "Change", "Borough status"],
-                rows,
-                caption="The borough as a whole (all partners together) on your measures",
-                numeric=(2, 3, 4),
-                status_col=5,
-                widths=(0.9, 2.5, 1, 1, 0.8, 1.2),
+    blocks: list[rb.Block] = [
+        rb.table(
+            ["Measure", "", "Last year", view.latest_period, "Change", "Borough status"],
+            rows,
+            caption="The borough as a whole (all partners together) on your measures",
+            numeric=(2, 3, 4),
+            status_col=5,
+            widths=(0.9, 2.5, 1, 1, 0.8, 1.2),
+        )
+    ]
+    if withheld:
+        blocks.append(
+            rb.note(
+                f"Borough figures not shown for {'; '.join(withheld)}. "
+                f"{suppressed_reason(k).capitalize()} (from a total of so few and your own "
+                "figure, another partner's could be worked out)."
             )
-        ]
-    )
+        )
+    return Blocks(blocks)

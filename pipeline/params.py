@@ -16,7 +16,12 @@ DEFAULTS: dict[str, Any] = {
     "status": {"on_track": 0.95, "at_risk": 0.80, "flat_tolerance_pct": 2.0},
     "compute": {"proxies": None,
                 "local_postcode_districts": "data/reference/local_postcode_districts.csv"},
-    "report": {"renderer": "auto", "formats": ["html", "pdf"], "partners": "all"},
+    "report": {
+        "renderer": "auto",
+        "formats": ["html", "pdf"],
+        "partners": "all",
+        "min_partners_for_borough": 3,
+    },
     "sample": {"partners": 12, "years": 3, "seed": 2025, "end_period": "2025/26", "messy": True},
 }
 
@@ -48,4 +53,11 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
     status = params["status"]
     if not 0 <= float(status["at_risk"]) <= float(status["on_track"]):
         raise UserError(f"{p}: status thresholds must satisfy 0 <= at_risk <= on_track")
+    report = params.get("report") if isinstance(params.get("report"), dict) else {}
+    k = report.get("min_partners_for_borough", 3)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise UserError(
+            f"{p}: report.min_partners_for_borough must be a whole number, 1 or more "
+            "(1 shows every borough figure to partners)"
+        )
     return params

@@ -29,9 +29,9 @@ PARTNERS = {
 
 #: contract -> (partner, title, value_gbp, measures)
 CONTRACTS = {
-    "C-A1": ("P001", "Highways maintenance", 1_200_000.0, ["CS2-06", "CS1-02"]),
-    "C-B1": ("P002", "Community transport", 340_000.0, ["CS2-06", "CS5-01"]),
-    "C-C1": ("P003", "Library services", 95_000.0, ["CS1-02"]),
+    "C-A1": ("P001", "Highways maintenance", 1_200_000.0, ["CS2-06", "CS1-02", "CS2-04"]),
+    "C-B1": ("P002", "Community transport", 340_000.0, ["CS2-06", "CS5-01", "CS2-04"]),
+    "C-C1": ("P003", "Library services", 95_000.0, ["CS1-02", "CS2-04"]),
 }
 
 #: (contract, measure) -> values per period (None = no return that year), and a flat target.
@@ -41,10 +41,86 @@ RETURNS: dict[tuple[str, str], tuple[list[float | None], float]] = {
     ("C-B1", "CS2-06"): ([8001.0, 8500.0, 8765.0], 9000.0),  # P002 canary figure 8765
     ("C-B1", "CS5-01"): ([52.0, 49.0, 33.0], 60.0),
     ("C-C1", "CS1-02"): ([150.0, 185.0, None], 200.0),  # P003 made no return in 2025/26
+    # Business start-ups: all three partners every year, so partners see the borough figure
+    # (2025/26: 121 + 222 + 333 = 676 of a 660 target; 2024/25: 636; change +6.3%).
+    ("C-A1", "CS2-04"): ([101.0, 111.0, 121.0], 120.0),
+    ("C-B1", "CS2-04"): ([202.0, 212.0, 222.0], 220.0),
+    ("C-C1", "CS2-04"): ([303.0, 313.0, 333.0], 320.0),
 }
+# Borough figures resting on fewer than 3 partners (hidden from partners by default):
+# CS2-06 (P001 and P002 every year: 13,086 in 2025/26, 12,602 in 2024/25), CS5-01 (P002 only),
+# CS1-02 (P001 and P003 until 2024/25: 825; P001 only in 2025/26: 707).
 
 PROXY = {"CS1-02": 11.44, "CS5-01": 256.0}
-THEME = {"CS2-06": "CS2", "CS1-02": "CS1", "CS5-01": "CS5"}
+THEME = {"CS2-06": "CS2", "CS1-02": "CS1", "CS5-01": "CS5", "CS2-04": "CS2"}
+
+#: Council spend, worked out by hand from these payments (supplier: district, type, SME):
+#:   A RM17 local private SME, B CM1 (not local) VCFS not SME, D RM16 local VCFS SME,
+#:   C not in the supplier register (unclassified for every measure).
+#:   2024/25: A 6,000, B 3,000, C 1,000 = 10,000.
+#:     local 6,000 = 60.0%; SME 6,000 = 60.0%; VCFS 3,000 = 30.0%; local VCFS 0 = 0.0%;
+#:     unclassified (C) 1,000 = 10.0% for each.
+#:   2025/26: A 9,000, B 4,000, D 5,000, C 2,000 = 20,000.
+#:     local 14,000 = 70.0% (+10.0 pts); SME 14,000 = 70.0% (+10.0 pts);
+#:     VCFS 9,000 = 45.0% (+15.0 pts); local VCFS 5,000 = 25.0% (+25.0 pts);
+#:     unclassified (C) 2,000 = 10.0% for each.
+SPEND_SHARES = {
+    "2024/25": {"total_gbp": 10000.0, "payments": 3, "suppliers": 3, "matched_share": 90.0,
+                "local": (60.0, 10.0, None), "sme": (60.0, 10.0, None),
+                "vcfs": (30.0, 10.0, None), "local_vcfs": (0.0, 10.0, None)},
+    "2025/26": {"total_gbp": 20000.0, "payments": 4, "suppliers": 4, "matched_share": 90.0,
+                "local": (70.0, 10.0, 10.0), "sme": (70.0, 10.0, 10.0),
+                "vcfs": (45.0, 10.0, 15.0), "local_vcfs": (25.0, 10.0, 25.0)},
+}  # fmt: skip
+
+
+def spend_findings() -> dict:
+    """`findings.json` `spend`, in the shape `pipeline.spend.spend_findings` writes."""
+    by_period = {}
+    for period, s in SPEND_SHARES.items():
+        entry = {k: s[k] for k in ("total_gbp", "payments", "suppliers", "matched_share")}
+        for flag in ("local", "vcfs", "local_vcfs", "sme"):
+            share, unclassified, change = s[flag]
+            entry[f"{flag}_share"] = share
+            entry[f"{flag}_unclassified_share"] = unclassified
+            entry[f"{flag}_classified_share"] = round(share / (100 - unclassified) * 100, 2)
+            entry[f"{flag}_share_change_pts"] = change
+        by_period[period] = entry
+    return {"basis": "Share of all spend in the financial year, percent.", "by_period": by_period}
+
+
+def council_rows() -> list[dict]:
+    """Level `council` rows of measures.parquet (CS2-02, CS2-03) from the spend shares."""
+    rows = []
+    for mid, flag in (("CS2-02", "local"), ("CS2-03", "local_vcfs")):
+        prev = None
+        for period, s in SPEND_SHARES.items():
+            value = s[flag][0]
+            rows.append(
+                {
+                    "level": "council",
+                    "partner_id": None,
+                    "contract_id": None,
+                    "theme": "CS2",
+                    "measure_id": mid,
+                    "period": period,
+                    "value": value,
+                    "n_returns": s["payments"],
+                    "partners_covered": s["suppliers"],
+                    "target": float("nan"),
+                    "achieved_share": float("nan"),
+                    "prev_period": "2024/25" if prev is not None else None,
+                    "prev_value": float("nan") if prev is None else prev,
+                    "yoy_abs": float("nan") if prev is None else value - prev,
+                    "yoy_pct": float("nan") if not prev else (value - prev) / prev * 100,
+                    "improved": pd.NA if prev is None else bool(value > prev),
+                    "status": "no data" if prev is None else "on track",
+                    "value_gbp": float("nan"),
+                }
+            )
+            prev = value
+    return rows
+
 
 #: The comment P001 typed on its latest apprenticeship return: markup in both languages.
 HOSTILE_COMMENT = "<script>alert(1)</script> #set page(width: 2cm) <img src=x onerror=alert(2)>"
@@ -113,8 +189,8 @@ def _measure_rows() -> list[dict]:
     return rows
 
 
-def measures_frame() -> pd.DataFrame:
-    frame = pd.DataFrame(_measure_rows())
+def measures_frame(spend: bool = True) -> pd.DataFrame:
+    frame = pd.DataFrame(_measure_rows() + (council_rows() if spend else []))
     for col in ("partner_id", "contract_id", "prev_period"):
         frame[col] = frame[col].astype(object)
     frame["n_returns"] = frame["n_returns"].astype("int64")
@@ -171,7 +247,7 @@ def theme_status_frame(measures: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def findings(measures: pd.DataFrame) -> dict:
+def findings(measures: pd.DataFrame, spend: bool = True) -> dict:
     latest = PERIODS[-1]
     m = measures[(measures["level"] == "partner") & (measures["period"] == latest)]
     by_partner = {p: float(g["value_gbp"].sum()) for p, g in m.groupby("partner_id")}
@@ -180,7 +256,7 @@ def findings(measures: pd.DataFrame) -> dict:
     return {
         "latest_period": latest,
         "periods": PERIODS,
-        "coverage": {"2023/24": 3, "2024/25": 3, "2025/26": 2},
+        "coverage": {"2023/24": 3, "2024/25": 3, "2025/26": 3},
         "enforcement": [
             {
                 "contract_id": "C-C1",
@@ -208,7 +284,7 @@ def findings(measures: pd.DataFrame) -> dict:
             "by_partner": by_partner,
             "proxies_used": {"volunteering_hour": 11.44, "carbon_tonne": 256.0},
         },
-        "spend": None,
+        "spend": spend_findings() if spend else None,
     }
 
 
@@ -336,11 +412,15 @@ def returns_frame() -> pd.DataFrame:
     return frame
 
 
-def write_workspace(root: Path, cycle: str = "fixture") -> CyclePaths:
-    """Write a complete, small cycle (clean tables, compute outputs, validation) under `root`."""
+def write_workspace(root: Path, cycle: str = "fixture", *, spend: bool = True) -> CyclePaths:
+    """Write a complete, small cycle (clean tables, compute outputs, validation) under `root`.
+
+    `spend=False`: a cycle without council spend data (`findings.json` `spend` is null).
+    """
     paths = CyclePaths.of(cycle, root)
     paths.reference.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "data" / "reference" / "framework.yaml", paths.framework)
+    shutil.copy(REPO / "data" / "reference" / "local_postcode_districts.csv", paths.reference)
     paths.notebooks.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "notebooks" / "03_health_check.ipynb", paths.notebooks)
     paths.clean.mkdir(parents=True, exist_ok=True)
@@ -381,10 +461,10 @@ def write_workspace(root: Path, cycle: str = "fixture") -> CyclePaths:
     contracts.to_parquet(paths.clean_table("contracts"), index=False)
     returns_frame().to_parquet(paths.clean_table("returns"), index=False)
     quarantine_frame().to_parquet(paths.quarantine, index=False)
-    measures = measures_frame()
+    measures = measures_frame(spend)
     measures.to_parquet(paths.measures, index=False)
     theme_status_frame(measures).to_parquet(paths.clean_table("theme_status"), index=False)
-    (paths.clean / "findings.json").write_text(json.dumps(findings(measures), indent=2))
+    (paths.clean / "findings.json").write_text(json.dumps(findings(measures, spend), indent=2))
     paths.data_quality.mkdir(parents=True, exist_ok=True)
     paths.validation_json.write_text(json.dumps(validation(cycle), indent=2))
     (paths.data_quality / "index.html").write_text("<!doctype html><title>Data Docs</title>")

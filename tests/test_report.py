@@ -12,6 +12,7 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import report_fixtures as rf
 from rich.console import Console
@@ -131,10 +132,144 @@ def test_partner_pdf_has_its_own_figures_and_nobody_elses(rendered, partner):
         assert foreign not in text, foreign
 
 
-def test_partner_sees_borough_totals_not_other_partners(rendered):
-    # Borough apprenticeships 2025/26 = 4,321 (P001) + 8,765 (P002) = 13,086; 2024/25 = 12,602.
+def notebook_text(paths, audience: str) -> str:
+    """The executed notebook as text, Markdown escapes undone ('13\\,086' reads '13,086')."""
+    text = (paths.executed / f"03_health_check.{audience}.ipynb").read_text(encoding="utf-8")
+    return text.replace("\\\\", "")
+
+
+def test_partner_sees_borough_totals_resting_on_three_partners(rendered):
+    # Business start-ups, all three partners: 2025/26 121 + 222 + 333 = 676 (2024/25: 111 + 212
+    # + 313 = 636, change 40 / 636 = +6.3%; target 120 + 220 + 320 = 660, 102%: on track).
     text = visible_text(html_of(rendered, "P001"))
-    assert "13,086" in text and "12,602" in text
+    assert "CS2-04 Business start-ups supported 636 676 +6.3% ✔ on track" in text
+
+
+def test_partner_report_hides_borough_totals_resting_on_two_partners(rendered):
+    # Apprenticeships: P001 and P002 only. Borough 13,086 (2025/26) and 12,602 (2024/25) minus
+    # P001's own 4,321 and 4,102 would give P002's 8,765 and 8,500: none of them may appear.
+    derivable = ["13,086", "12,602", "8,765", "8,500", "+3.8%"]  # +3.8%: 484 / 12,602
+    html = visible_text(html_of(rendered, "P001"))
+    nb = notebook_text(rendered, "P001")
+    for figure in derivable:
+        assert figure not in html, figure
+        assert figure not in nb, figure
+    assert "CS2-06 Apprenticeships created not shown not shown not shown fewer than 3" in html
+    assert "fewer than 3 partners reported: not shown to protect other partners' figures" in (
+        html.lower()
+    )
+    # P003 made no 2025/26 volunteering return: the borough figure is P001's 707 alone, and
+    # 2024/25's 825 is P001's 640 + P003's 185.
+    p3 = visible_text(html_of(rendered, "P003"))
+    assert "CS1-02 Volunteering hours not shown not shown not shown fewer than 3" in p3
+    assert "707" not in p3 and "825" not in p3 and "640" not in p3
+
+
+@needs_poppler
+def test_partner_pdf_hides_borough_totals_resting_on_two_partners(rendered):
+    text = pdf_text(rendered, "P001")
+    for figure in ("13,086", "12,602", "8,765", "8,500"):
+        assert figure not in text, figure
+    assert "676" in text and "636" in text  # three partners: shown
+    assert "not shown to protect other partners" in text
+    p3 = pdf_text(rendered, "P003")
+    assert "707" not in p3 and "825" not in p3
+
+
+def test_council_report_shows_every_borough_total(rendered):
+    text = visible_text(html_of(rendered, "council"))
+    # CS2-06 rests on two partners, CS2-04 on three: the council sees both.
+    assert "CS2-06 Apprenticeships created 13,086 13,500" in text
+    assert "CS2-04 Business start-ups supported 676 660" in text
+    assert "not shown" not in text
+
+
+def test_suppression_threshold_comes_from_params(tmp_path: Path):
+    from pipeline import health_check as hc
+    from pipeline.report_data import load_view
+
+    paths = rf.write_workspace(tmp_path)
+    paths.params.write_text("report:\n  min_partners_for_borough: 2\n")
+    b = load_view(paths.cycle, paths.workspace, "P001").measures
+    b = b[(b["level"] == "borough") & (b["period"] == "2025/26")].set_index("measure_id")
+    assert b.loc["CS2-06", "value"] == 13086  # two partners: shown at threshold 2
+    assert pd.isna(b.loc["CS1-02", "value"])  # one partner (P001): hidden
+    paths.params.write_text("report:\n  min_partners_for_borough: 4\n")
+    view = load_view(paths.cycle, paths.workspace, "P001")
+    assert view.measures.query("level == 'borough'")["value"].isna().all()
+    assert view.findings["social_value"]["borough"] is None
+    assert "fewer than 4 partners" in str(hc.partner_borough(view).blocks)
+    assert load_view(paths.cycle, paths.workspace, "council").measures["value"].notna().any()
+
+
+def test_change_is_hidden_when_last_year_rests_on_too_few_partners(tmp_path: Path):
+    """This year on three partners, last year on two: this year shown, last year and change not."""
+    from dataclasses import replace
+
+    from pipeline import health_check as hc
+    from pipeline.report_data import load_cycle, view_for
+
+    paths = rf.write_workspace(tmp_path)
+    data = load_cycle(paths)
+    m = data.measures.copy()
+    last = (m["level"] == "borough") & (m["measure_id"] == "CS2-04") & (m["period"] == "2024/25")
+    m.loc[last, "partners_covered"] = 2
+    view = view_for(replace(data, measures=m), "P001", min_partners=3)
+    b = view.measures
+    row = b[(b["level"] == "borough") & (b["measure_id"] == "CS2-04") & (b["period"] == "2025/26")]
+    assert row["value"].iloc[0] == 676 and row["target"].iloc[0] == 660
+    assert row[["prev_value", "yoy_abs", "yoy_pct"]].isna().all(axis=None)
+    assert row["status"].iloc[0] == "on track"  # judged against the target, not the change
+    table = next(x for x in hc.partner_borough(view).blocks if x["type"] == "table")
+    line = next(r for r in table["rows"] if r[0] == "CS2-04")
+    assert line[2:] == ["not shown", "676", "not shown", "✔ on track"]
+
+
+def test_min_partners_param_is_checked(tmp_path: Path):
+    from pipeline.params import load_params
+
+    assert load_params(tmp_path / "none.yaml")["report"]["min_partners_for_borough"] == 3
+    bad = tmp_path / "params.yaml"
+    bad.write_text("report:\n  min_partners_for_borough: two\n")
+    with pytest.raises(UserError, match="min_partners_for_borough must be a whole number"):
+        load_params(bad)
+
+
+def test_council_spend_section_shows_the_shares_worked_out_by_hand(rendered):
+    text = visible_text(html_of(rendered, "council"))
+    assert "Council spend with local, SME and voluntary-sector suppliers" in text
+    # See report_fixtures.SPEND_SHARES for the payments behind each figure.
+    assert "2024/25 £10,000 3 3 90.0%" in text and "2025/26 £20,000 4 4 90.0%" in text
+    for line in (
+        "2024/25 Suppliers in the borough (CS2-02) 60.0% 10.0% —",
+        "2025/26 Suppliers in the borough (CS2-02) 70.0% 10.0% +10.0 pts",
+        "2025/26 Small and medium-sized enterprises (SMEs) 70.0% 10.0% +10.0 pts",
+        "2025/26 Voluntary and community sector (VCFS) 45.0% 10.0% +15.0 pts",
+        "2025/26 VCFS in the borough (CS2-03) 25.0% 10.0% +25.0 pts",
+    ):
+        assert line in text, line
+    assert "RM15, RM16, RM17, RM18, RM19, RM20, SS17" in text
+    html = html_of(rendered, "council")
+    caption = "<caption>Share of council spend with local, SME and voluntary-sector suppliers"
+    assert caption in html and '<th scope="col" class="num">Unclassified</th>' in html
+
+
+@needs_poppler
+def test_council_spend_section_in_pdf(rendered):
+    text = pdf_text(rendered, "council")
+    assert "Council spend with local, SME and voluntary-sector suppliers" in text
+    assert "+25.0 pts" in text and "45.0%" in text and "SS17" in text
+
+
+def test_council_spend_section_says_so_without_spend_data(tmp_path: Path):
+    paths = rf.write_workspace(tmp_path, spend=False)
+    code = run_report_stage(
+        paths, partners="none", renderer="builtin", formats=["html"], jobs=1, console=None
+    )
+    assert code == 0
+    text = visible_text(html_of(paths, "council"))
+    assert "No council spend data was supplied for this review cycle" in text
+    assert "pts" not in text
 
 
 def test_council_report_names_every_partner(rendered):
