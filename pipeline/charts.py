@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -149,7 +150,7 @@ def trend_chart(
                 [p.replace("/", "/\n") if len(periods) > 4 else p for p in periods],
                 fontsize=7.5,
             )
-            ax.set_title(_wrap(f"{mid} {short}", 30), fontsize=8.5)
+            ax.set_title(_wrap(f"{mid} {short}", 26), fontsize=8.5)
             top = max([y for y in ys if not math.isnan(y)] + [target or 0, 0])
             ax.set_ylim(0, top * 1.15 if top > 0 else 1)
             ax.yaxis.set_major_locator(MaxNLocator(4))
@@ -294,12 +295,6 @@ def scorecard_chart(
 
 
 def _wrap(text: str, width: int) -> str:
-    words, lines, line = text.split(), [], ""
-    for w in words:
-        if line and len(line) + 1 + len(w) > width:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}".strip()
-    lines.append(line)
+    """At most two lines of `width` characters, with an ellipsis if the text is longer."""
+    lines = textwrap.wrap(text, width) or [""]
     return "\n".join(lines[:2]) + ("…" if len(lines) > 2 else "")
