@@ -34,8 +34,15 @@ app = typer.Typer(
 console = Console(stderr=True, soft_wrap=True)
 out = Console()
 
-CycleOpt = Annotated[str | None, typer.Option("--cycle", "-c", help="Review cycle id (folder under data/raw); default: params.yaml")]
-WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Project root holding data/ and reports/")]
+CycleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cycle", "-c", help="Review cycle id (folder under data/raw); default: params.yaml"
+    ),
+]
+WorkspaceOpt = Annotated[
+    Path, typer.Option("--workspace", "-w", help="Project root holding data/ and reports/")
+]
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -52,7 +59,14 @@ def resolve_cycle(cycle: str | None, workspace: Path) -> CyclePaths:
 
 @app.command()
 def framework(
-    path: Annotated[Path | None, typer.Option("--framework", "-f", help="Framework file (default: data/reference/framework.yaml in the workspace)")] = None,
+    path: Annotated[
+        Path | None,
+        typer.Option(
+            "--framework",
+            "-f",
+            help="Framework file (default: data/reference/framework.yaml in the workspace)",
+        ),
+    ] = None,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Print the framework: themes, outcomes and measures with unit, direction and roll-up."""
@@ -60,7 +74,9 @@ def framework(
 
     fw = load_framework(path or CyclePaths(workspace.resolve(), "_").framework)
     for theme in fw.themes:
-        table = Table(title=f"{theme.label}: {theme.ambition}", title_justify="left", show_lines=False)
+        table = Table(
+            title=f"{theme.label}: {theme.ambition}", title_justify="left", show_lines=False
+        )
         table.add_column("Id", no_wrap=True)
         table.add_column("Measure (seed wording)")
         table.add_column("Unit")
@@ -81,28 +97,51 @@ def framework(
 def sample(
     partners: Annotated[int, typer.Option(min=1, help="Number of partners")] = 12,
     years: Annotated[int, typer.Option(min=1, max=20, help="Financial years of returns")] = 3,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files")] = 2025,
-    messy: Annotated[bool, typer.Option("--messy/--clean", help="Add the faults real returns have")] = False,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same files")
+    ] = 2025,
+    messy: Annotated[
+        bool, typer.Option("--messy/--clean", help="Add the faults real returns have")
+    ] = False,
     end_period: Annotated[str, typer.Option(help="Last financial year, YYYY/YY")] = "2025/26",
-    cycle: Annotated[str, typer.Option("--cycle", "-c", help="Write into data/raw/<cycle>")] = "sample",
+    cycle: Annotated[
+        str, typer.Option("--cycle", "-c", help="Write into data/raw/<cycle>")
+    ] = "sample",
     workspace: WorkspaceOpt = Path("."),
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write (overrides --cycle)")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write (overrides --cycle)")
+    ] = None,
 ) -> None:
     """Write a synthetic, realistic cycle of returns, registers and spend for a borough like Thurrock."""
     from pipeline.sample import generate_sample
 
     target = out_dir or CyclePaths.of(cycle, workspace).raw
-    manifest = generate_sample(target, partners=partners, years=years, seed=seed,
-                               end_period=end_period, messy=messy)
-    console.print(f"[green]wrote[/] sample cycle to {target} ({manifest.summary()})", highlight=False)
+    manifest = generate_sample(
+        target, partners=partners, years=years, seed=seed, end_period=end_period, messy=messy
+    )
+    console.print(
+        f"[green]wrote[/] sample cycle to {target} ({manifest.summary()})", highlight=False
+    )
 
 
 @app.command()
 def validate(
     cycle: CycleOpt = None,
     workspace: WorkspaceOpt = Path("."),
-    strict: Annotated[bool | None, typer.Option("--strict/--no-strict", help="Exit 1 if anything was quarantined (default: params.yaml validate.strict)")] = None,
-    write_suites: Annotated[bool, typer.Option("--write-suites", help="Write expectations/*.json from the contract and framework.yaml, then stop")] = False,
+    strict: Annotated[
+        bool | None,
+        typer.Option(
+            "--strict/--no-strict",
+            help="Exit 1 if anything was quarantined (default: params.yaml validate.strict)",
+        ),
+    ] = None,
+    write_suites: Annotated[
+        bool,
+        typer.Option(
+            "--write-suites",
+            help="Write expectations/*.json from the contract and framework.yaml, then stop",
+        ),
+    ] = False,
 ) -> None:
     """Validate the cycle's returns and registers: clean tables, quarantine, Data Docs."""
     from pipeline.validate import run_validate_stage
@@ -127,7 +166,9 @@ def validate(
 def compute(
     cycle: CycleOpt = None,
     workspace: WorkspaceOpt = Path("."),
-    proxies: Annotated[Path | None, typer.Option(help="Proxy values file (e.g. a licensed set) over the defaults")] = None,
+    proxies: Annotated[
+        Path | None, typer.Option(help="Proxy values file (e.g. a licensed set) over the defaults")
+    ] = None,
 ) -> None:
     """Compute year-on-year outcome measures, status, gaps and social value from the clean tables."""
     from pipeline.compute import run_compute_stage
@@ -161,9 +202,20 @@ def _report_options(
 def report(
     cycle: CycleOpt = None,
     workspace: WorkspaceOpt = Path("."),
-    partners: Annotated[str | None, typer.Option(help="all, none, or comma-separated partner ids (default: params.yaml report.partners)")] = None,
-    renderer: Annotated[str | None, typer.Option(help="auto | quarto | builtin (default: params.yaml report.renderer)")] = None,
-    formats: Annotated[str | None, typer.Option(help="Comma-separated: html,pdf (default: params.yaml report.formats)")] = None,
+    partners: Annotated[
+        str | None,
+        typer.Option(
+            help="all, none, or comma-separated partner ids (default: params.yaml report.partners)"
+        ),
+    ] = None,
+    renderer: Annotated[
+        str | None,
+        typer.Option(help="auto | quarto | builtin (default: params.yaml report.renderer)"),
+    ] = None,
+    formats: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated: html,pdf (default: params.yaml report.formats)"),
+    ] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes")] = 2,
 ) -> None:
     """Render health-check reports (council and partners) in HTML and PDF, and the index page."""
@@ -171,17 +223,32 @@ def report(
 
     partners, renderer, fmts = _report_options(workspace, partners, renderer, formats)
     paths = resolve_cycle(cycle, workspace)
-    raise typer.Exit(run_report_stage(paths, partners=partners, renderer=renderer,
-                                      formats=fmts, jobs=jobs, console=console))
+    raise typer.Exit(
+        run_report_stage(
+            paths, partners=partners, renderer=renderer, formats=fmts, jobs=jobs, console=console
+        )
+    )
 
 
 @app.command()
 def run(
     cycle: CycleOpt = None,
     workspace: WorkspaceOpt = Path("."),
-    strict: Annotated[bool | None, typer.Option("--strict/--no-strict", help="Stop after validation if anything was quarantined (default: params.yaml validate.strict)")] = None,
-    renderer: Annotated[str | None, typer.Option(help="auto | quarto | builtin (default: params.yaml report.renderer)")] = None,
-    formats: Annotated[str | None, typer.Option(help="Comma-separated: html,pdf (default: params.yaml report.formats)")] = None,
+    strict: Annotated[
+        bool | None,
+        typer.Option(
+            "--strict/--no-strict",
+            help="Stop after validation if anything was quarantined (default: params.yaml validate.strict)",
+        ),
+    ] = None,
+    renderer: Annotated[
+        str | None,
+        typer.Option(help="auto | quarto | builtin (default: params.yaml report.renderer)"),
+    ] = None,
+    formats: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated: html,pdf (default: params.yaml report.formats)"),
+    ] = None,
 ) -> None:
     """Run every stage for the cycle: validate, compute, report."""
     from pipeline.compute import run_compute_stage
@@ -201,8 +268,9 @@ def run(
     code = run_compute_stage(paths, proxies=None, console=console)
     if code:
         raise typer.Exit(code)
-    code = run_report_stage(paths, partners=partners, renderer=renderer, formats=fmts, jobs=2,
-                            console=console)
+    code = run_report_stage(
+        paths, partners=partners, renderer=renderer, formats=fmts, jobs=2, console=console
+    )
     if code == 0:
         console.print(f"[bold green]done[/]: open {paths.index_html}", highlight=False)
     raise typer.Exit(code)
@@ -213,7 +281,11 @@ def _register_cycle_commands() -> None:
         from pipeline.cycle import cycle_app
     except ImportError:  # the cycle commands arrive with the DVC issue
         return
-    app.add_typer(cycle_app, name="cycle", help="Open, close, list, compare and reproduce review cycles (DVC).")
+    app.add_typer(
+        cycle_app,
+        name="cycle",
+        help="Open, close, list, compare and reproduce review cycles (DVC).",
+    )
 
 
 _register_cycle_commands()

@@ -55,14 +55,30 @@ SPECS: dict[Kind, Spec] = {
             Column("partner_id", True, "Partner that made the return, as in partners.csv"),
             Column("contract_id", True, "Contract the return is for, as in contracts.csv"),
             Column("measure_id", True, "Framework measure, CS<n>-<nn>", ("measure",)),
-            Column("period", True, "UK financial year, YYYY/YY (2024/25)", ("year", "financial_year")),
-            Column("value", True, "What was delivered in the period, in the measure's unit", ("actual",)),
+            Column(
+                "period", True, "UK financial year, YYYY/YY (2024/25)", ("year", "financial_year")
+            ),
+            Column(
+                "value",
+                True,
+                "What was delivered in the period, in the measure's unit",
+                ("actual",),
+            ),
             Column("target", False, "What the partner committed to for the period"),
-            Column("denominator", False, "For percentages: the base the percentage is of (staff, users)"),
+            Column(
+                "denominator",
+                False,
+                "For percentages: the base the percentage is of (staff, users)",
+            ),
             Column("evidence", False, "How the figure was measured and verified"),
             Column("verified", False, "yes/no: has the figure been verified"),
             Column("comment", False, "Free text from the partner", ("comments", "notes")),
-            Column("submitted_on", False, "Date of submission (ISO 8601 or DD/MM/YYYY)", ("submitted", "submission_date")),
+            Column(
+                "submitted_on",
+                False,
+                "Date of submission (ISO 8601 or DD/MM/YYYY)",
+                ("submitted", "submission_date"),
+            ),
         ),
         key=("contract_id", "measure_id", "period"),
     ),
@@ -86,8 +102,18 @@ SPECS: dict[Kind, Spec] = {
             Column("start", True, "Start date", ("start_date",)),
             Column("end", True, "End date", ("end_date",)),
             Column("value_gbp", True, "Contract value in GBP", ("value", "contract_value")),
-            Column("outcome_measures", True, "Committed measure ids, ';'-separated (may be empty)", ("measures",)),
-            Column("linked_to_subject_matter", True, "yes/no: if no, outcomes are contract terms", ("linked",)),
+            Column(
+                "outcome_measures",
+                True,
+                "Committed measure ids, ';'-separated (may be empty)",
+                ("measures",),
+            ),
+            Column(
+                "linked_to_subject_matter",
+                True,
+                "yes/no: if no, outcomes are contract terms",
+                ("linked",),
+            ),
         ),
         key=("contract_id",),
     ),
@@ -96,7 +122,12 @@ SPECS: dict[Kind, Spec] = {
         (
             Column("body", False, "Body name", ("body_name",)),
             Column("date", True, "Payment date", ("payment_date", "date_paid")),
-            Column("transaction_number", True, "Transaction number", ("transaction_no", "transaction_id", "transaction_ref")),
+            Column(
+                "transaction_number",
+                True,
+                "Transaction number",
+                ("transaction_no", "transaction_id", "transaction_ref"),
+            ),
             Column("amount", True, "Amount in GBP", ("net_amount", "amount_gbp", "value")),
             Column("supplier_name", True, "Supplier name", ("supplier", "merchant_name")),
             Column("supplier_id", False, "Supplier id, as in suppliers.csv"),
@@ -134,7 +165,9 @@ def column_map(kind: Kind, headings: list[str]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for heading in headings:
         key = normalise(heading)
-        mapping[heading] = lookup.get(key, re.sub(r"[^a-z0-9]+", "_", str(heading).strip().lower()).strip("_"))
+        mapping[heading] = lookup.get(
+            key, re.sub(r"[^a-z0-9]+", "_", str(heading).strip().lower()).strip("_")
+        )
     return mapping
 
 

@@ -14,8 +14,14 @@ class FrameworkError(UserError):
 class ContractError(UserError):
     """An input file does not meet the data contract (for example a required column is missing)."""
 
-    def __init__(self, message: str, *, file: str | None = None, column: str | None = None,
-                 row: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        column: str | None = None,
+        row: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.file = file
         self.column = column

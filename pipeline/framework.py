@@ -21,9 +21,7 @@ Direction = Literal["higher", "lower"]
 Rollup = Literal["sum", "mean", "weighted_mean"]
 Level = Literal["partner", "council"]
 
-UNITS: frozenset[str] = frozenset(
-    {"count", "percent", "hours", "GBP", "tCO2e", "miles", "visits"}
-)
+UNITS: frozenset[str] = frozenset({"count", "percent", "hours", "GBP", "tCO2e", "miles", "visits"})
 DIRECTIONS: frozenset[str] = frozenset({"higher", "lower"})
 ROLLUPS: frozenset[str] = frozenset({"sum", "mean", "weighted_mean"})
 LEVELS: frozenset[str] = frozenset({"partner", "council"})
@@ -124,10 +122,22 @@ class Framework:
         merged = {**self.proxies, **proxies}
         themes = tuple(
             Theme(
-                t.code, t.name, t.ambition, t.outcomes,
+                t.code,
+                t.name,
+                t.ambition,
+                t.outcomes,
                 tuple(
-                    Measure(m.id, m.theme, m.text, m.short, m.unit, m.direction, m.rollup,
-                            m.level, merged.get(m.proxy.key, m.proxy) if m.proxy else m.proxy)
+                    Measure(
+                        m.id,
+                        m.theme,
+                        m.text,
+                        m.short,
+                        m.unit,
+                        m.direction,
+                        m.rollup,
+                        m.level,
+                        merged.get(m.proxy.key, m.proxy) if m.proxy else m.proxy,
+                    )
                     for m in t.measures
                 ),
             )
@@ -216,14 +226,18 @@ def parse_framework(data: Any, where: str = "framework") -> Framework:
             if not match:
                 raise _fail(mw, "id must look like CS<n>-<nn>, for example CS2-06")
             if match.group(1) != code:
-                raise _fail(mw, f"unknown theme: id belongs to {match.group(1)}, listed under {code}")
+                raise _fail(
+                    mw, f"unknown theme: id belongs to {match.group(1)}, listed under {code}"
+                )
             # Duplicates first: a repeated id is also out of order, but "duplicate" is the
             # problem the council has to fix.
             if mid in seen_ids:
                 raise _fail(mw, f"duplicate id (measure #{j} repeats an earlier {mid})")
             seen_ids.add(mid)
             if int(match.group(2)) != j:
-                raise _fail(mw, f"out of order: position {j} in the list must have id {code}-{j:02d}")
+                raise _fail(
+                    mw, f"out of order: position {j} in the list must have id {code}-{j:02d}"
+                )
             unit = rm.get("unit")
             if unit is None:
                 raise _fail(mw, "missing unit")
@@ -248,8 +262,13 @@ def parse_framework(data: Any, where: str = "framework") -> Framework:
             short = " ".join(str(rm.get("short") or text).split())
             measures.append(Measure(mid, code, text, short, unit, direction, rollup, level, proxy))
         themes.append(
-            Theme(code, _text(rt, "name", tw), _text(rt, "ambition", tw),
-                  tuple(" ".join(str(o).split()) for o in outcomes), tuple(measures))
+            Theme(
+                code,
+                _text(rt, "name", tw),
+                _text(rt, "ambition", tw),
+                tuple(" ".join(str(o).split()) for o in outcomes),
+                tuple(measures),
+            )
         )
     themes.sort(key=lambda t: t.code)
     return Framework(

@@ -90,9 +90,13 @@ def execute(
             tmp_nb = tmp.with_suffix(".ipynb")
             try:
                 pm.execute_notebook(
-                    str(notebook), str(tmp_nb), parameters=dict(parameters),
-                    kernel_name=KERNEL_NAME, cwd=str(cwd) if cwd else None,
-                    progress_bar=False, log_output=on_line is not None,
+                    str(notebook),
+                    str(tmp_nb),
+                    parameters=dict(parameters),
+                    kernel_name=KERNEL_NAME,
+                    cwd=str(cwd) if cwd else None,
+                    progress_bar=False,
+                    log_output=on_line is not None,
                     kernel_manager_class="pipeline.notebooks.IPCKernelManager",
                 )
                 os.replace(tmp_nb, tmp)

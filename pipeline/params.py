@@ -14,8 +14,10 @@ DEFAULTS: dict[str, Any] = {
     "cycle": "sample",
     "validate": {"strict": False},
     "status": {"on_track": 0.95, "at_risk": 0.80, "flat_tolerance_pct": 2.0},
-    "compute": {"proxies": None,
-                "local_postcode_districts": "data/reference/local_postcode_districts.csv"},
+    "compute": {
+        "proxies": None,
+        "local_postcode_districts": "data/reference/local_postcode_districts.csv",
+    },
     "report": {
         "renderer": "auto",
         "formats": ["html", "pdf"],

@@ -61,13 +61,24 @@ class RichReporter:
 
     def __init__(self, console=None) -> None:
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                                   TextColumn, TimeElapsedColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.progress = Progress(
-            SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-            MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[label]}"),
-            console=console or Console(stderr=True), transient=False,
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[label]}"),
+            console=console or Console(stderr=True),
+            transient=False,
         )
         self.task = None
 
@@ -91,7 +102,7 @@ class RichReporter:
         """Apply a `##svf-progress` line; return False if the line is not one."""
         if not line.startswith(PREFIX):
             return False
-        event = json.loads(line[len(PREFIX):])
+        event = json.loads(line[len(PREFIX) :])
         kind = event.get("event")
         if kind == "start":
             self.start(int(event.get("total", 0)), str(event.get("description", "")))

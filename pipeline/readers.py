@@ -109,9 +109,13 @@ def _xlsx_rows(data: bytes, name: str) -> list[list[str | None]]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ContractError(f"{name}: corrupt or unreadable Excel workbook ({exc})", file=name) from None
+        raise ContractError(
+            f"{name}: corrupt or unreadable Excel workbook ({exc})", file=name
+        ) from None
     except Exception as exc:  # openpyxl raises assorted errors on damaged files
-        raise ContractError(f"{name}: corrupt or unreadable Excel workbook ({exc})", file=name) from None
+        raise ContractError(
+            f"{name}: corrupt or unreadable Excel workbook ({exc})", file=name
+        ) from None
     try:
         for ws in wb.worksheets:
             rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
@@ -153,7 +157,7 @@ def frame_from_rows(rows: Sequence[Sequence[str | None]], kind: Kind, file: str)
     width = len(canonical)
     records: list[list[str | None]] = []
     row_numbers: list[int] = []
-    for offset, r in enumerate(rows[header_index + 1:], start=header_index + 2):
+    for offset, r in enumerate(rows[header_index + 1 :], start=header_index + 2):
         cells = list(r[:width]) + [None] * (width - len(r))
         extra = [c for c in r[width:] if c is not None]
         if extra:
@@ -197,7 +201,9 @@ def read_many(paths: Iterable[Path], kind: Kind, root: Path) -> pd.DataFrame:
 def input_files(raw_dir: Path) -> list[Path]:
     """Every file of a cycle's raw folder, sorted, hidden files and DVC/git files excluded."""
     return sorted(
-        p for p in raw_dir.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
+        p
+        for p in raw_dir.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
         and p.suffix.lower() != ".dvc"
     )

@@ -17,7 +17,11 @@ def _notebook(path, body: str):
     nb = new_notebook(
         cells=[new_code_cell("x = 1", metadata={"tags": ["parameters"]}), new_code_cell(body)]
     )
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
     return path
 
