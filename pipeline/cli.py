@@ -45,6 +45,16 @@ WorkspaceOpt = Annotated[
 ]
 
 
+RendererOpt = Annotated[
+    str | None,
+    typer.Option(help="auto | quarto | builtin (default: params.yaml report.renderer)"),
+]
+FormatsOpt = Annotated[
+    str | None,
+    typer.Option(help="Comma-separated: html,pdf (default: params.yaml report.formats)"),
+]
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
@@ -208,14 +218,8 @@ def report(
             help="all, none, or comma-separated partner ids (default: params.yaml report.partners)"
         ),
     ] = None,
-    renderer: Annotated[
-        str | None,
-        typer.Option(help="auto | quarto | builtin (default: params.yaml report.renderer)"),
-    ] = None,
-    formats: Annotated[
-        str | None,
-        typer.Option(help="Comma-separated: html,pdf (default: params.yaml report.formats)"),
-    ] = None,
+    renderer: RendererOpt = None,
+    formats: FormatsOpt = None,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes")] = 2,
 ) -> None:
     """Render health-check reports (council and partners) in HTML and PDF, and the index page."""
@@ -241,14 +245,8 @@ def run(
             help="Stop after validation if anything was quarantined (default: params.yaml validate.strict)",
         ),
     ] = None,
-    renderer: Annotated[
-        str | None,
-        typer.Option(help="auto | quarto | builtin (default: params.yaml report.renderer)"),
-    ] = None,
-    formats: Annotated[
-        str | None,
-        typer.Option(help="Comma-separated: html,pdf (default: params.yaml report.formats)"),
-    ] = None,
+    renderer: RendererOpt = None,
+    formats: FormatsOpt = None,
 ) -> None:
     """Run every stage for the cycle: validate, compute, report."""
     from pipeline.compute import run_compute_stage

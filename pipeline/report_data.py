@@ -25,6 +25,7 @@ from pipeline.errors import UserError
 from pipeline.framework import Framework, load_framework
 from pipeline.params import DEFAULTS, load_params
 from pipeline.paths import CyclePaths
+from pipeline.quarantine import QUARANTINE_COLUMNS
 
 COUNCIL = "council"
 
@@ -140,18 +141,7 @@ def _load_cycle(paths: CyclePaths, stamp: tuple) -> CycleData:  # noqa: ARG001 -
     quarantine = (
         _read_parquet(paths.quarantine, "validate")
         if paths.quarantine.exists()
-        else pd.DataFrame(
-            columns=[
-                "kind",
-                "source_file",
-                "source_row",
-                "column",
-                "expectation",
-                "reason",
-                "partner_id",
-                "record",
-            ]
-        )
+        else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
     )
     return CycleData(
         cycle=paths.cycle,
