@@ -12,9 +12,9 @@ source the Quarto renderer uses; the notebook's `meta` block sets the audience's
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 from nbformat import NotebookNode
 
+from pipeline import clock
 from pipeline.report_blocks import MIME, STATUS_SYMBOL, Block
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -102,7 +103,7 @@ def document_from_notebook(nb: NotebookNode) -> Document:
         cycle=str(meta.get("cycle") or params.get("cycle") or ""),
         audience=str(meta.get("audience") or params.get("audience") or ""),
         lang=str(front.get("lang") or "en-GB"),
-        generated=str(meta.get("generated") or f"Produced {dt.date.today():%d %B %Y}"),
+        generated=str(meta.get("generated") or f"Produced {clock.today():%d %B %Y}"),
         front=front,
         parts=parts,
     )
@@ -286,7 +287,28 @@ def to_pdf(doc: Document) -> bytes:
     with tempfile.TemporaryDirectory(prefix="svf-typst-") as root:
         for name, data in images.items():
             (Path(root) / name).write_bytes(data)
-        return typst.compile(source.encode("utf-8"), root=root, format="pdf")
+        try:
+            # PDF/UA-1: Typst checks the accessibility rules (a title, alt text on every image,
+            # headings from level 1 without gaps) and writes the conformance claim.
+            return typst.compile(
+                source.encode("utf-8"),
+                root=root,
+                format="pdf",
+                pdf_standards=["ua-1"],
+                timestamp=int(clock.now().timestamp()),
+            )
+        except typst.TypstError as exc:
+            if "PDF/UA" not in str(exc):
+                raise
+            # A report that breaks a PDF/UA rule is still sent, as a tagged PDF, with a warning
+            # naming the rule, rather than not at all.
+            warnings.warn(f"PDF is tagged but not PDF/UA-1: {exc}", stacklevel=2)
+            return typst.compile(
+                source.encode("utf-8"),
+                root=root,
+                format="pdf",
+                timestamp=int(clock.now().timestamp()),
+            )
 
 
 def render_file(executed: Path, out_dir: Path, formats: list[str]) -> list[Path]:

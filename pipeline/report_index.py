@@ -6,11 +6,11 @@ Links are relative, so the folder can be copied or published as it is. Partner n
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline import clock
 from pipeline.atomic import write_text
 from pipeline.paths import CyclePaths
 from pipeline.report_blocks import status_label
@@ -90,7 +90,7 @@ def build_index(
         latest=latest,
         rows=rows,
         docs=docs,
-        generated=f"{dt.datetime.now(dt.UTC):%d %B %Y %H:%M} UTC",
+        generated=f"{clock.now():%d %B %Y %H:%M} UTC",
         pass_rate=data.validation.get("pass_rate"),
     )
 

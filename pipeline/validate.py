@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import data_docs, feedback
+from pipeline import clock, data_docs, feedback
 from pipeline.atomic import write_json, write_parquet
 from pipeline.clean_tables import empty_table, typed_table
 from pipeline.contract import SOURCE_FILE, SOURCE_ROW, Kind, kind_of_file, spec
@@ -108,7 +108,7 @@ class ValidationResult:
         reconciles = all(f.rows == f.clean + f.quarantined + f.superseded for f in self.files)
         return {
             "cycle": self.cycle,
-            "generated_at": dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds"),
+            "generated_at": clock.now().isoformat(timespec="seconds"),
             "files": [f.as_dict() for f in self.files],
             "totals": totals,
             "reconciles": reconciles

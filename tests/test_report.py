@@ -501,3 +501,26 @@ def test_one_failing_audience_does_not_stop_the_others(tmp_path: Path, monkeypat
     index = visible_text(paths.index_html.read_text(encoding="utf-8"))
     assert "failed: 03_health_check.ipynb cell" in index
     assert "simulated fault in a section" in index
+
+
+def test_pdf_claims_pdf_ua_and_follows_source_date_epoch(tmp_path, monkeypatch):
+    """The PDF passes Typst's PDF/UA-1 checks (title, alt text, headings from level 1) and says
+    so in its metadata; with SOURCE_DATE_EPOCH set, the dates in it are that time."""
+    import nbformat
+
+    from pipeline import render_builtin as rb
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_raw_cell(
+                '---\ntitle: "Health check <b>&</b> #set page(flipped: true)"\n---'
+            ),
+            nbformat.v4.new_markdown_cell("## Method\n\nSome *prose*."),
+        ]
+    )
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 1 January 2026, 00:00 UTC
+    doc = rb.document_from_notebook(nb)
+    assert doc.generated == "Produced 01 January 2026"
+    pdf = rb.to_pdf(doc)
+    assert b"<pdfuaid:part>1</pdfuaid:part>" in pdf
+    assert b"2026-01-01T00:00:00" in pdf or b"D:20260101000000" in pdf
