@@ -62,18 +62,7 @@ def build_cycle(workspace: Path, rows: int, files: int, seed: int = 1) -> None:
     committed: dict[int, list] = {}
     with open(raw / "contracts.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(
-            [
-                "contract_id",
-                "partner_id",
-                "title",
-                "start",
-                "end",
-                "value_gbp",
-                "outcome_measures",
-                "linked_to_subject_matter",
-            ]
-        )
+        w.writerow(spec("contracts").names)
         for c in range(contracts):
             committed[c] = rng.sample(measures, per_contract)
             w.writerow(

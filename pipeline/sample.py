@@ -1125,21 +1125,10 @@ def _write_partner_returns(
 def _write_registers(
     out: Path, plist: list[_Partner], contracts: list[_Contract], manifest: SampleManifest
 ) -> None:
-    partners_rows = [["partner_id", "name", "type", "postcode", "sme"]] + [
+    partners_rows = [list(spec("partners").names)] + [
         [p.partner_id, p.name, p.type, p.postcode, p.sme] for p in plist
     ]
-    contract_rows = [
-        [
-            "contract_id",
-            "partner_id",
-            "title",
-            "start",
-            "end",
-            "value_gbp",
-            "outcome_measures",
-            "linked_to_subject_matter",
-        ]
-    ] + [
+    contract_rows = [list(spec("contracts").names)] + [
         [
             c.contract_id,
             c.partner_id,
