@@ -7,9 +7,10 @@ styles or fonts, so the page can be e-mailed and opened offline.
 
 from __future__ import annotations
 
-import math
 from html import escape
 from typing import TYPE_CHECKING, Any
+
+from pipeline.report_blocks import as_number as _num
 
 if TYPE_CHECKING:
     from pipeline.cycle import CycleDiff
@@ -28,16 +29,6 @@ th{background:#f3f2f1}td.num{text-align:right;font-variant-numeric:tabular-nums}
 
 #: Plot-data columns that name a series rather than hold a figure.
 SERIES_COLUMNS = ("measure", "measure_id", "level", "partner_id", "theme")
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
 
 
 def _fmt(value: Any) -> str:

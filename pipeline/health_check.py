@@ -7,7 +7,6 @@ that frames them lives in the notebook's Markdown cells.
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Any
@@ -22,14 +21,7 @@ from pipeline.report_blocks import Blocks
 from pipeline.report_data import AudienceView, suppressed_reason
 
 fmt = charts.fmt_number
-
-
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
+_num = rb.as_number
 
 
 def _text(v: Any) -> str:

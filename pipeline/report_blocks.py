@@ -16,6 +16,7 @@ Blocks are plain dicts so they survive the trip through the executed notebook's 
 from __future__ import annotations
 
 import base64
+import math
 import string
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -202,3 +203,14 @@ class Blocks:
 
     def __repr__(self) -> str:
         return f"Blocks({len(self.blocks)})"
+
+
+def as_number(value: Any) -> float | None:
+    """A cell as a float, or None when it is empty, NaN, NA, a yes/no flag or not a number."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
