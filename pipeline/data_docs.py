@@ -132,7 +132,9 @@ def summary_tables(summary: dict[str, Any], quarantine: pd.DataFrame) -> dict[st
     }
 
 
-def print_summary(console: Any, summary: dict[str, Any], paths: CyclePaths) -> None:
+def print_summary(
+    console: Any, summary: dict[str, Any], paths: CyclePaths, *, partners_shown: int = TOP_PARTNERS
+) -> None:
     """The end-of-run summary on the console: the reconciliation, files refused, the checks that
     rejected rows and every partner with rejected rows (or how many more, and where to see them).
 
@@ -200,9 +202,9 @@ def print_summary(console: Any, summary: dict[str, Any], paths: CyclePaths) -> N
     )
     if rejected:
         partners = table("Partners with rejected rows", "Partner", "Rows sent", "Rejected")
-        for pid, v in rejected[:TOP_PARTNERS]:
+        for pid, v in rejected[:partners_shown]:
             partners.add_row(Text(pid), str(v.get("rows", "")), str(v["quarantined"]))
         console.print(partners)
-        more(len(rejected) - TOP_PARTNERS, "partners with rejected rows", "partners")
+        more(len(rejected) - partners_shown, "partners with rejected rows", "partners")
     console.print(f"Reviewer's page: {page}", highlight=False)
     console.print(f"Data Docs: {paths.data_quality / GX_DIR / 'index.html'}", highlight=False)

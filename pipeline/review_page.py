@@ -38,7 +38,9 @@ def percent(rate: float | None, failed: int | None = None, evaluated: int | None
         return "no rows"
     if rate is None:
         return ""
-    value = math.floor(float(rate) * 1000) / 10 if failed else round(float(rate) * 100, 1)
+    value = round(float(rate) * 100, 1)
+    if failed and value >= 100:
+        value = 99.9
     return f"{value:.1f}%"
 
 
