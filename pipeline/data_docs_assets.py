@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.parse
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,15 +91,15 @@ EXTRA = {"@fortawesome/fontawesome-free": re.compile(r"^package/webfonts/[\w-]+\
 
 
 class AssetError(RuntimeError):
-    """The vendored assets do not match their lock, or a page loads something not vendored."""
+    """The vendored assets are missing or do not match their lock."""
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_lock() -> dict[str, Any]:
-    return json.loads(LOCK.read_text(encoding="utf-8"))
+def load_lock(vendor: Path = VENDOR) -> dict[str, Any]:
+    return json.loads((vendor / LOCK.name).read_text(encoding="utf-8"))
 
 
 def _url_key(url: str) -> str:
@@ -107,14 +109,14 @@ def _url_key(url: str) -> str:
 # ------------------------------------------------------------------ building the site
 
 
-def install(site: Path) -> Path:
+def install(site: Path, vendor: Path = VENDOR) -> Path:
     """Copy the vendored files into `site/static/vendor/`, each checked against the lock."""
-    lock = load_lock()
+    lock = load_lock(vendor)
     target = site / SITE_VENDOR
     if target.exists():
         shutil.rmtree(target)
     for rel, digest in lock["files"].items():
-        source = VENDOR / rel
+        source = vendor / rel
         if not source.is_file() or _sha256(source) != digest:
             raise AssetError(
                 f"{source}: missing or changed since {LOCK.name} was written; run "
@@ -135,8 +137,20 @@ _LOADED = re.compile(
 _NEWSLETTER = re.compile(r"<footer>\s*<p>[^<]*newsletter.*?</footer>", re.IGNORECASE | re.DOTALL)
 
 
-def rewrite_page(text: str, page: Path, site: Path, lock: dict[str, Any]) -> str:
-    """One page with every loaded URL pointing into the site; raises on a URL not vendored."""
+#: What an unknown outside URL is replaced with: it loads nothing and names what was blocked.
+BLOCKED = "about:blank#blocked:"
+
+
+class AssetWarning(UserWarning):
+    """A Data Docs page loads a URL that is not vendored (a newer GX template); it was blocked."""
+
+
+def rewrite_page(text: str, page: Path, site: Path, lock: dict[str, Any]) -> tuple[str, list[str]]:
+    """One page with every loaded URL pointing into the site, and the URLs it had to block.
+
+    A URL that is not vendored (GX changed its templates) is replaced by `about:blank`, so no
+    request leaves the machine even then; the caller warns, and `refresh` should be run.
+    """
     by_url = {a["url"]: a["path"] for a in lock["assets"]}
     here = page.parent
 
@@ -150,43 +164,48 @@ def rewrite_page(text: str, page: Path, site: Path, lock: dict[str, Any]) -> str
             return None
         return Path(os.path.relpath(rel, here)).as_posix()
 
-    unknown: list[str] = []
+    blocked: list[str] = []
 
     def swap(m: re.Match[str]) -> str:
         url = m.group("url") or m.group("cssurl")
         new = local(url)
         if new is None:
-            unknown.append(url)
-            return m.group(0)
+            blocked.append(url)
+            new = BLOCKED + html.escape(urllib.parse.urlsplit(html.unescape(url)).netloc)
         return (m.group("pre") or m.group("css")) + new
 
     text = _LOADED.sub(swap, text)
-    if unknown:
-        raise AssetError(
-            f"{page}: loads {', '.join(sorted(set(unknown)))}, which is not vendored; add it to "
-            "WANTED in pipeline/data_docs_assets.py and run `python -m "
-            "pipeline.data_docs_assets refresh`"
-        )
     # The pages' SRI hashes name CDN files (the same bytes: `refresh` checks); from file:// the
     # crossorigin attribute would block the script, and install() has checked every file.
     text = re.sub(r'\s+integrity="sha\d+-[^"]*"', "", text)
     text = re.sub(r'\s+crossorigin="anonymous"', "", text)
-    return _NEWSLETTER.sub("", text)
+    return _NEWSLETTER.sub("", text), blocked
 
 
 def rewrite_pages(site: Path) -> list[Path]:
-    """Rewrite every HTML page of the site; return the pages."""
+    """Rewrite every HTML page (and GX's stylesheets) of the site; return the pages. Warns
+    (`AssetWarning`) naming any outside URL that had to be blocked."""
     lock = load_lock()
-    pages = sorted(site.rglob("*.html"))
-    for page in pages:
-        if SITE_VENDOR.as_posix() in page.relative_to(site).as_posix():
-            continue
-        text = page.read_text(encoding="utf-8")
-        page.write_text(rewrite_page(text, page, site, lock), encoding="utf-8")
+    pages = sorted(p for p in site.rglob("*.html") if SITE_VENDOR.as_posix() not in p.as_posix())
     styles = site / "static" / "styles"
-    for css in sorted(styles.glob("*.css")) if styles.is_dir() else []:
-        text = css.read_text(encoding="utf-8")
-        css.write_text(rewrite_page(text, css, site, lock), encoding="utf-8")
+    sheets = sorted(styles.glob("*.css")) if styles.is_dir() else []
+    blocked: dict[str, list[str]] = {}
+    for path in [*pages, *sheets]:
+        text, urls = rewrite_page(path.read_text(encoding="utf-8"), path, site, lock)
+        path.write_text(text, encoding="utf-8")
+        for url in urls:
+            blocked.setdefault(url, []).append(str(path.relative_to(site)))
+    if blocked:
+        warnings.warn(
+            AssetWarning(
+                "Data Docs pages load outside URLs that are not vendored, so they were blocked "
+                "(the pages may look incomplete): "
+                + "; ".join(f"{u} in {', '.join(p[:3])}" for u, p in sorted(blocked.items()))
+                + ". Add them to WANTED in pipeline/data_docs_assets.py and run "
+                "`python -m pipeline.data_docs_assets refresh`."
+            ),
+            stacklevel=2,
+        )
     return pages
 
 
