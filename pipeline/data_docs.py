@@ -89,7 +89,7 @@ table{border-collapse:collapse;margin:0 0 1.5rem}th,td{border:1px solid #999;pad
 text-align:left}td.n{text-align:right}caption{text-align:left;font-weight:bold;padding:.4rem 0}
 </style></head><body>
 <h1>Data quality: cycle {{ s.cycle }}</h1>
-<p>Generated {{ s.generated_at }}. {{ t.rows }} rows read from {{ s.files|length }} files:
+<p>{% if s.generated_at %}Generated {{ s.generated_at }}. {% endif %}{{ t.rows }} rows read from {{ s.files|length }} files:
 <strong>{{ t.clean }} accepted</strong>, <strong>{{ t.quarantined }} quarantined</strong>,
 {{ t.superseded }} superseded by a later submission. Counts reconcile:
 <strong>{{ "yes" if s.reconciles else "NO" }}</strong>. Pass rate {{ "%.1f"|format(100 * s.pass_rate) }}%.
