@@ -339,7 +339,7 @@ def quality_sentence(diff: CycleDiff) -> str:
         "was about the same" if abs(points) < 0.05 else ("improved" if points > 0 else "got worse")
     )
     held = (
-        f" ({fmt(qb)} rows held back, {fmt(qa)} the year before)"
+        f" ({fmt(qb)} row{'' if qb == 1 else 's'} held back, {fmt(qa)} the year before)"
         if qa is not None and qb is not None
         else ""
     )
