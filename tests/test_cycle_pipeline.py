@@ -135,8 +135,9 @@ def test_two_cycles_live_together_and_travel_to_a_colleague(project: Path, tmp_p
     late = lines[-1].split(",")
     late[header.index("period")] = "2026/27"
     returns.write_text("\n".join([*lines, ",".join(late)]) + "\n")
-    rerun = ran(svf(repo, "run").stdout)
-    assert "validate@2025-26" in rerun and not rerun & STAGES_2024
+    # Validation sees it; the late row is quarantined, so the clean tables come out the same
+    # bytes and compute is not re-run; the report reads the quarantine, so it is.
+    assert ran(svf(repo, "run").stdout) == {"validate@2025-26", "report@2025-26"}
     assert ran(svf(repo, "run").stdout) == set()
     assert ran(dvc(repo, "repro").stdout) == set()  # nor does a bare `dvc repro` of all cycles
     # The late row is quarantined with the reason, not counted and not lost.
