@@ -294,6 +294,12 @@ def run(
             code = run_through_dvc(root, paths.cycle)
             if code == 0:
                 console.print(f"[bold green]done[/]: open {paths.index_html}", highlight=False)
+            else:
+                console.print(
+                    f"[bold red]stopped[/]: a stage of cycle {escape(paths.cycle)} failed "
+                    "(its reason is above); dvc.lock keeps the last complete run",
+                    highlight=False,
+                )
             raise typer.Exit(code)
         if root is not None:
             console.print(

@@ -145,7 +145,10 @@ def run_through_dvc(root: Path, cycle: str) -> int:
             f"cycle {cycle} is not in the pipeline (`cycles:` in params.yaml): "
             f"run `svf cycle open {cycle}` first"
         )
-    return tools.dvc_shown(root, "repro", f"{STAGES[-1]}@{cycle}")
+    code = tools.dvc_shown(root, "repro", f"{STAGES[-1]}@{cycle}")
+    # DVC exits 255 whatever the stage's own status was (1: a --strict gate, 2: bad input); the
+    # stage has printed why, so say only that it stopped, with the documented "failed" status.
+    return 0 if code == 0 else 1
 
 
 # --- open ----------------------------------------------------------------------------------------
