@@ -161,14 +161,19 @@ _HAS_WORD = re.compile(r"[A-Za-z0-9]")
 
 
 def footer_lines(cells: pd.DataFrame, dates_ok: pd.Series) -> pd.Series:
-    """bool: the line is a total line (a leading cell says `Total` and it has no payment
-    date), not a payment."""
-    leading = cells.iloc[:, : min(3, cells.shape[1])]
-    says_total = pd.Series(False, index=cells.index)
-    for col in leading.columns:
-        text = leading[col].astype(object).where(leading[col].notna(), "").astype(str)
+    """bool: the line is a total line (a cell says `Total`, `Grand Total`, ... and the line has
+    no payment date), not a payment. Only lines without a date are looked at, so this costs
+    nothing on a year of payments."""
+    out = pd.Series(False, index=cells.index)
+    undated = cells[~(dates_ok == True).to_numpy()]  # noqa: E712 - object column
+    if undated.empty:
+        return out
+    says_total = pd.Series(False, index=undated.index)
+    for col in undated.columns:
+        text = undated[col].astype(object).where(undated[col].notna(), "").astype(str)
         says_total |= text.str.match(TOTAL)
-    return says_total & ~(dates_ok == True)  # noqa: E712 - object column of True/False/None
+    out[says_total[says_total].index] = True
+    return out
 
 
 def empty_lines(cells: pd.DataFrame) -> pd.Series:

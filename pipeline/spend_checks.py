@@ -84,9 +84,8 @@ def derive(out: pd.DataFrame) -> pd.DataFrame:
 
 
 def _text(series: pd.Series) -> pd.Series:
-    return series.map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None).astype(
-        object
-    )
+    text = series.map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None)
+    return text.astype(object).where(text.notna(), None)
 
 
 def typed_table(checked: pd.DataFrame) -> pd.DataFrame:
