@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,7 @@ import pytest
 from _validate_fixtures import GOOD_P001, TODAY, returns_csv, workspace
 
 from pipeline.compute import compute_cycle
+from pipeline.report import run_report_stage
 from pipeline.validate import validate_cycle, write_outputs
 
 REAL = Path(__file__).parent / "data" / "real-spend"
@@ -39,6 +41,7 @@ def _run(tmp_path: Path, name: str) -> dict:
     compute_cycle(paths)
     findings = json.loads((paths.clean / "findings.json").read_text(encoding="utf-8"))
     return {
+        "paths": paths,
         "summary": summary,
         "file": next(f for f in summary["files"] if f["kind"] == "spend"),
         "clean": pd.read_parquet(paths.clean_table("spend")),
@@ -182,3 +185,45 @@ def test_lambeth_garbled_rows_are_quarantined_quoting_the_cell(lambeth: dict) ->
     assert json.loads(q.loc[number, "record"])["date"] == "25/06/2012900"
     # Nothing is lost: every line below the header is clean or quarantined.
     assert lambeth["file"]["rows"] == lambeth["file"]["clean"] + lambeth["file"]["quarantined"]
+
+
+def _council_text(paths) -> str:  # noqa: ANN001
+    if not paths.notebooks.exists():
+        shutil.copytree(Path(__file__).parent.parent / "notebooks", paths.notebooks)
+    code = run_report_stage(
+        paths, partners="none", renderer="builtin", formats=["html"], jobs=1, console=None
+    )
+    assert code == 0
+    html = (paths.council_report_dir / "health-check.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", html)
+    return " ".join(unescape(text).split())
+
+
+def test_council_report_says_what_was_read_and_set_aside(lambeth: dict) -> None:
+    text = _council_text(lambeth["paths"])
+    f = lambeth["file"]
+    assert (
+        f"spend-lambeth-2012-06.csv read, some lines set aside {f['rows']:,} {f['clean']:,}" in text
+    )
+    assert "the column headings are on line 10; the 9 lines of title above them" in text
+    assert "value '25/06/2012900' in column date is not a date" in text
+    assert "the row is the file's total line" in text
+    assert "Matched to the register" in text
+
+
+def test_council_report_says_a_refused_spend_file_was_refused(tmp_path: Path) -> None:
+    paths = workspace(
+        tmp_path,
+        {
+            "P001.csv": returns_csv(GOOD_P001),
+            "spend.csv": "Vendor,When,How much\nAcme,24/09/2014,500\n",
+        },
+    )
+    write_outputs(paths, validate_cycle(paths, today=TODAY))
+    compute_cycle(paths)
+    text = _council_text(paths)
+    assert "No council spend data was supplied" not in text
+    assert "Council spend files were supplied, but none of their lines could be used" in text
+    assert (
+        "spend.csv: refused as a whole: spend.csv: no header line naming the payment date" in text
+    )
