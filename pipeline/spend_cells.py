@@ -95,17 +95,32 @@ def parse_spend_dates(series: pd.Series) -> pd.DataFrame:
     """`date` (datetime64, NaT where empty or unreadable) and `precision` (`day`, `month` or
     None) for each cell. A month-only cell is dated the first of its month: its financial year
     is then the month's (`Sep 2014` is in 2014/15, `Mar 2015` too)."""
-    parsed = _by_distinct(series, _one_date)
-    dates = [p[0] if p else None for p in parsed]
-    precision = [p[1] if p else None for p in parsed]
-    return pd.DataFrame(
-        {
-            "date": pd.to_datetime(pd.Series(dates, index=series.index, dtype=object)).astype(
-                "datetime64[ns]"
-            ),
-            "precision": pd.Series(precision, index=series.index, dtype=object),
-        }
-    )
+    text = series.astype(object).where(series.notna(), None)
+    # Fast path: most files write every date one way (`24/09/2014` or ISO); read those
+    # vectorised, and only the other texts one by one (per distinct text).
+    dates = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+    for fmt, pattern in (
+        (r"%d/%m/%Y", r"^\d{2}/\d{2}/\d{4}$"),
+        ("%Y-%m-%d", r"^\d{4}-\d{2}-\d{2}$"),
+    ):
+        rest = dates.isna() & text.notna()
+        if not rest.any():
+            break
+        candidates = text[rest].astype(str)
+        candidates = candidates[candidates.str.match(pattern)]
+        if not candidates.empty:
+            parsed = pd.to_datetime(candidates, format=fmt, errors="coerce")
+            dates[parsed.index] = parsed[parsed >= EARLIEST].reindex(parsed.index)
+    precision = pd.Series(None, index=series.index, dtype=object)
+    precision[dates.notna()] = "day"
+    rest = dates.isna() & text.notna()
+    if rest.any():
+        parsed_rest = _by_distinct(text[rest], _one_date)
+        dates[rest] = pd.to_datetime(
+            pd.Series([p[0] if p else None for p in parsed_rest], index=text[rest].index)
+        )
+        precision[rest] = [p[1] if p else None for p in parsed_rest]
+    return pd.DataFrame({"date": dates.astype("datetime64[ns]"), "precision": precision})
 
 
 def _one_amount(value: object) -> float | None:
@@ -123,17 +138,32 @@ def _one_amount(value: object) -> float | None:
     return -number if negative else number
 
 
+#: The plain forms (`1100`, `-25.50`, `1,100.00`) read vectorised; others one by one.
+_PLAIN_AMOUNT = r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$"
+
+
 def parse_amounts(series: pd.Series) -> pd.Series:
     """float64: each cell as an amount in pounds, NaN where empty or not an amount."""
-    values = _by_distinct(series, _one_amount)
-    return pd.Series(values, index=series.index, dtype="float64")
+    text = series.astype(object).where(series.notna(), None)
+    out = pd.Series(np.nan, index=series.index, dtype="float64")
+    present = text.notna()
+    if not present.any():
+        return out
+    values = text[present].astype(str)
+    plain = values.str.match(_PLAIN_AMOUNT).to_numpy(dtype=bool)
+    if plain.any():
+        cleaned = values[plain].str.replace(",", "", regex=False)
+        out[values.index[plain]] = pd.to_numeric(cleaned, errors="coerce").to_numpy()
+    if (~plain).any():
+        others = values[~plain]
+        out[others.index] = np.asarray(_by_distinct(others, _one_amount), dtype="float64")
+    return out
 
 
 def cell_ok(series: pd.Series, parsed: pd.Series) -> pd.Series:
     """True where the cell was read, False where it was not, None where it is empty."""
-    present = series.notna() & series.astype(object).map(
-        lambda v: isinstance(v, str) and bool(v.strip())
-    ).astype(bool)
+    text = series.astype(object).where(series.notna(), "").astype(str)
+    present = (text.str.strip() != "").to_numpy(dtype=bool)
     out = pd.Series(None, index=series.index, dtype=object)
     out[present] = parsed[present].notna().to_numpy()
     return out

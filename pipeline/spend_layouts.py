@@ -296,14 +296,12 @@ def spend_frame(rows: Sequence[Sequence[str | None]], file: str) -> pd.DataFrame
             column=missing[0],
         )
     width = len(names)
-    records: list[list[str | None]] = []
-    extras: list[str | None] = []
-    for r in rows[header_index + 1 :]:
-        cells = list(r[:width])
-        cells += [None] * (width - len(cells))
-        records.append(cells)
-        extra = [c for c in r[width:] if c is not None]
-        extras.append("|".join(extra) if extra else None)
+    body = rows[header_index + 1 :]
+    records = [r if len(r) == width else [*r[:width], *([None] * (width - len(r)))] for r in body]
+    extras = [
+        ("|".join(c for c in r[width:] if c is not None) or None) if len(r) > width else None
+        for r in body
+    ]
     frame = pd.DataFrame(records, columns=names, dtype=object)
     for col in HEADINGS:
         if col not in frame.columns:

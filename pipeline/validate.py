@@ -256,7 +256,12 @@ class _KindCheck:
 
         # 2. Row rules, one GX validation over every file of this kind.
         checked = derive_columns(kind, body, self.framework, self.params)
-        run = self.runner.run(kind, rows_exps, checked, self.params)
+        gx_frame = checked
+        if kind == "spend":
+            # GX hashes every column it is given; a year of spend has twenty columns the rules
+            # never look at.
+            gx_frame = checked[spend_checks.rule_columns(rows_exps, checked)]
+        run = self.runner.run(kind, rows_exps, gx_frame, self.params)
         failed_pos: set[int] = set()
         for i, e in enumerate(rows_exps):
             meta = e["meta"]
