@@ -345,6 +345,8 @@ def headline_metrics(
                         "vcfs_unclassified_share",
                         "sme_share",
                         "sme_unclassified_share",
+                        "redacted_share",
+                        "matched_share",
                     )
                 },
             }
@@ -530,4 +532,20 @@ def run_compute_stage(
         f"social value estimate GBP {sv['borough']:,.0f}",
         highlight=False,
     )
+    spend = findings.get("spend") or {}
+    if spend.get("by_period"):
+        from rich.markup import escape
+
+        last = max(spend["by_period"])
+        year = spend["by_period"][last]
+        rate = year.get("matched_share")
+        top = spend.get("top_unmatched") or []
+        console.print(
+            f"spend {last}: GBP {year['total_gbp']:,.2f} in {year['payments']:,} payments; "
+            f"supplier match rate {'n/a' if rate is None else f'{rate:.1f}%'}; "
+            f"{spend.get('unmatched_suppliers', 0)} suppliers not in the register"
+            + (f" (most spend: {escape(str(top[0]['name']))})" if top else "")
+            + "; `svf suppliers` lists them",
+            highlight=False,
+        )
     return 0

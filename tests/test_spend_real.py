@@ -1,4 +1,5 @@
-"""Three spend files exactly as English councils published them go through validate and compute.
+"""Three spend files exactly as English councils published them go through `svf validate` and
+`svf compute`.
 
 The files (tests/data/real-spend/, Open Government Licence v3.0, publishers in its README) are
 read here a second, independent way with the standard library's `csv` and `decimal`, so the
@@ -19,6 +20,7 @@ import pandas as pd
 import pytest
 from _validate_fixtures import GOOD_P001, TODAY, returns_csv, workspace
 
+from pipeline.cli import main
 from pipeline.compute import compute_cycle
 from pipeline.report import run_report_stage
 from pipeline.validate import validate_cycle, write_outputs
@@ -33,12 +35,22 @@ def _csv_rows(name: str) -> list[list[str]]:
         return list(csv.reader(fh))
 
 
+def _svf(*argv: str) -> None:
+    """`svf argv` in this process, as the console script runs it; it must exit 0."""
+    with pytest.raises(SystemExit) as info:
+        main(list(argv))
+    assert info.value.code in (0, None)
+
+
 def _run(tmp_path: Path, name: str) -> dict:
+    """The published file as `spend-<name>` in a cycle with one partner's return, through
+    `svf validate` and `svf compute` (the notebooks, as an analyst runs them)."""
     paths = workspace(tmp_path, {"P001.csv": returns_csv(GOOD_P001)})
+    shutil.copytree(Path(__file__).parent.parent / "notebooks", paths.notebooks)
     shutil.copy(REAL / name, paths.raw / f"spend-{name}")
-    result = validate_cycle(paths, today=TODAY)
-    summary = write_outputs(paths, result)
-    compute_cycle(paths)
+    for stage in ("validate", "compute"):
+        _svf(stage, "--cycle", paths.cycle, "--workspace", str(paths.workspace))
+    summary = json.loads(paths.validation_json.read_text(encoding="utf-8"))
     findings = json.loads((paths.clean / "findings.json").read_text(encoding="utf-8"))
     return {
         "paths": paths,
