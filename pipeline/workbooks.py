@@ -24,6 +24,8 @@ WORKBOOK_SUFFIXES = frozenset({".xls", ".xlsx", ".xlsm", ".xlsb", ".ods"})
 MAX_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 2_000_000
 MAX_CELLS = 60_000_000
+#: `.xlsx` and `.ods` are zip archives: what they declare they unpack to is capped before reading.
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 
 
 def cell_text(value: Any) -> str | None:
@@ -67,6 +69,7 @@ def workbook_rows(
             "limit; save the sheet as CSV and send that",
             file=name,
         )
+    _check_archive(path, name)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for damaged files
@@ -84,6 +87,26 @@ def workbook_rows(
         if close is not None:
             close()
     raise ContractError(f"{name}: the workbook has no data in any sheet", file=name)
+
+
+def _check_archive(path: Path, name: str) -> None:
+    """Refuse a zip-based workbook (`.xlsx`, `.ods`) that would unpack to more than the limit
+    (a "zip bomb"), before any of it is unpacked. `.xls` is not an archive."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ContractError(f"{name}: corrupt or unreadable workbook ({exc})", file=name) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ContractError(
+            f"{name}: the workbook unpacks to {unpacked / 2**20:,.0f} MB, over the "
+            f"{MAX_UNPACKED_BYTES // 2**20:,} MB limit; save the sheet as CSV and send that",
+            file=name,
+        )
 
 
 def _sheet_rows(

@@ -19,8 +19,10 @@ import pytest
 from _validate_fixtures import GOOD_P001, returns_csv, run, workspace
 from openpyxl import Workbook
 
+from pipeline.errors import ContractError
 from pipeline.spend_cells import parse_amounts, parse_spend_dates
 from pipeline.validate import ValidationResult
+from pipeline.workbooks import workbook_rows
 
 LAYOUTS = Path(__file__).parent / "data" / "spend-layouts"
 
@@ -260,3 +262,18 @@ def test_dates_as_councils_write_them(text: str, day: str | None, precision: str
 def test_amounts_as_councils_write_them(text: str, amount: float | None) -> None:
     got = parse_amounts(pd.Series([text], dtype=object)).iloc[0]
     assert (pd.isna(got) and amount is None) or got == amount
+
+
+def test_a_broken_workbook_is_refused_as_a_whole_file(tmp_path: Path) -> None:
+    paths = workspace(
+        tmp_path,
+        {"P001.csv": returns_csv(GOOD_P001), "spend-2024.xls": b"<html>not a workbook</html>"},
+    )
+    f = _file(run(paths), "spend-2024.xls")
+    assert f.file_error.startswith("spend-2024.xls: corrupt or unreadable workbook")
+
+
+def test_workbook_reading_is_bounded() -> None:
+    with pytest.raises(ContractError, match="more than 2 rows"):
+        workbook_rows(LAYOUTS / "lga-spend.xls", "lga-spend.xls", max_rows=2)
+    assert len(workbook_rows(LAYOUTS / "lga-spend.xls", "lga-spend.xls", max_rows=4)) == 4
