@@ -405,7 +405,8 @@ def _spend_reading_blocks(reading: dict[str, Any]) -> list[rb.Block]:
             )
         for r in (f.get("reasons") or [])[:4]:
             reasons.append(
-                f"{f['file']}: {fmt(_num(r['lines']), 'count')} lines set aside, for example "
+                f"{f['file']}: {fmt(_num(r['lines']), 'count')} "
+                f"{'line' if r['lines'] == 1 else 'lines'} set aside, for example "
                 f"line {r['example_row']}: {r['example']}"
             )
     blocks: list[rb.Block] = [
