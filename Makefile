@@ -44,6 +44,7 @@ bench: setup
 	$(BIN)/python benchmarks/sample.py
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/outcomes.py
+	$(BIN)/python benchmarks/spend.py
 	$(BIN)/python benchmarks/reports.py --partners 50
 
 clean:

@@ -14,6 +14,7 @@ from typing import Any
 from pipeline import parsing
 from pipeline.expectations import EXTRA_CELLS, ID_PATTERN, PARTNER_TYPE_PATTERN
 from pipeline.quarantine import BLANK, DUPLICATE, FILE_COLUMNS, FILE_READABLE, HEADER
+from pipeline.spend_checks import REPUBLISHED, TOTAL_LINE
 
 #: Checks the pipeline makes itself, outside GX.
 STRUCTURAL = {
@@ -22,6 +23,8 @@ STRUCTURAL = {
     BLANK: "The row is not blank",
     HEADER: "The row is not a repeat of the heading row",
     DUPLICATE: "The row does not repeat an earlier row exactly",
+    TOTAL_LINE: "The spend line is a payment, not the file's total line",
+    REPUBLISHED: "The spend line is not the same line as one in an earlier spend file",
 }
 
 #: Derived columns with a fixed meaning: (input column, what a passing row has).
@@ -40,6 +43,10 @@ DERIVED = {
         "The contract committed to the measure (it is in the contract's outcome_measures)",
     ),
     "end__after_start": ("end", "The end date is on or after the start date"),
+    "amount__is_amount": (
+        "amount",
+        "amount is an amount of money (1,100.00, £1100, -25.50 or (25.50))",
+    ),
     "outcome_measures__unknown": (
         "outcome_measures",
         "outcome_measures lists only measures of the framework",
@@ -48,7 +55,8 @@ DERIVED = {
 _REGEX = {
     parsing.NUMBER_PATTERN: "{c} is a number",
     parsing.YES_NO_PATTERN: "{c} is yes or no",
-    parsing.PERIOD_PATTERN: "{c} is a financial year written YYYY/YY",
+    parsing.PERIOD_PATTERN: "{c} is a financial year naming both years (2024/25, 2024-25, "
+    "2024/2025, FY2024/25)",
     ID_PATTERN: "{c} uses only letters, digits, '.', '-' and '_'",
     PARTNER_TYPE_PATTERN: "{c} is private, vcfs or public",
 }
@@ -81,6 +89,11 @@ def describe(expectation: str, checked: str | None, kwargs: dict[str, Any] | Non
     derived = _split_derived(c)
     if derived:
         base, suffix = derived
+        if suffix == "is_date" and base == "date":  # spend: dates as councils write them
+            return (
+                "date is a date (DD/MM/YYYY, DD/MM/YY, YYYY-MM-DD, an Excel date number, or a "
+                "month such as Sep 2014)"
+            )
         if suffix == "is_date":
             return f"{base} is a date (YYYY-MM-DD or DD/MM/YYYY)"
         if suffix == "registered":

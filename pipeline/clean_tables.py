@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline import parsing
+from pipeline import parsing, spend_checks
 from pipeline.contract import SOURCE_FILE, SOURCE_ROW, Kind
 from pipeline.expectations import split_measures
 
@@ -37,17 +37,16 @@ COLUMNS: dict[Kind, tuple[str, ...]] = {
         "outcome_measures",
         "linked_to_subject_matter",
     ),
-    "spend": (
-        "body",
-        "date",
-        "transaction_number",
-        "amount",
-        "supplier_name",
+    "spend": spend_checks.COLUMNS,
+    "suppliers": (
         "supplier_id",
-        "expense_area",
-        "expense_type",
+        "name",
+        "postcode",
+        "type",
+        "sme",
+        "company_number",
+        "charity_number",
     ),
-    "suppliers": ("supplier_id", "name", "postcode", "type", "sme"),
 }
 NUMBERS = {"value", "target", "denominator", "value_gbp", "amount"}
 DATES = {"submitted_on", "start", "end", "date"}
@@ -64,6 +63,8 @@ def _text(series: pd.Series) -> pd.Series:
 def typed_table(kind: Kind, checked: pd.DataFrame) -> pd.DataFrame:
     """The clean table for `kind` from the checked frame (ids already trimmed, see
     `expectations.derive_columns`), with the dtypes of the interface."""
+    if kind == "spend":
+        return spend_checks.typed_table(checked)
     out = pd.DataFrame(index=checked.index)
     out[SOURCE_FILE] = checked[SOURCE_FILE].astype(object)
     out[SOURCE_ROW] = checked[SOURCE_ROW].astype("int64")

@@ -194,6 +194,47 @@ def compute(
     raise typer.Exit(run_compute_stage(paths, proxies=proxies, console=console))
 
 
+@app.command()
+def suppliers(
+    cycle: CycleOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="CSV to write (default reports/<cycle>/suppliers-to-complete.csv)"
+        ),
+    ] = None,
+) -> None:
+    """Write the supplier register to complete: suppliers paid but not in suppliers.csv first,
+    most spend first. Fill in postcode, type and sme, save it as data/raw/<cycle>/suppliers.csv."""
+    from pipeline.supplier_register import supplier_worklist
+
+    paths = resolve_cycle(cycle, workspace)
+    work = supplier_worklist(paths, out_file)
+    rate = "n/a" if work.match_rate is None else f"{work.match_rate:.1f}%"
+    console.print(
+        f"[green]wrote[/] {work.path}: {work.unmatched} suppliers to complete "
+        f"(GBP {work.unmatched_gbp:,.2f} of spend unmatched; match rate {rate} of the spend "
+        "naming a supplier)",
+        highlight=False,
+    )
+    top = work.table[work.table["status"] == "to complete"].head(10)
+    if not top.empty:
+        table = Table(title="Unmatched suppliers with the most spend", title_justify="left")
+        table.add_column("Supplier")
+        table.add_column("Id")
+        table.add_column("Payments", justify="right")
+        table.add_column("Spend GBP", justify="right")
+        for r in top.itertuples():
+            table.add_row(
+                escape(str(r.name)),
+                escape(str(r.supplier_id)),
+                str(r.payments),
+                f"{r.spend_gbp:,.2f}",
+            )
+        out.print(table)
+
+
 def _report_options(
     workspace: Path, partners: str | None, renderer: str | None, formats: str | None
 ) -> tuple[str, str, list[str]]:

@@ -34,7 +34,9 @@ from pipeline.spend import (
     load_local_districts,
     load_postcode_lookup,
     spend_findings,
+    spend_reading,
     spend_shares,
+    unmatched_suppliers,
 )
 from pipeline.status import (
     NO_DATA,
@@ -78,6 +80,7 @@ MEASURE_COLUMNS = [
     "prev_partners_covered",
     "lfl_partners",
     "lfl_yoy_pct",
+    "unclassified_share",
 ]
 LEVEL_ORDER = {"council": 0, "borough": 1, "partner": 2, "contract": 3}
 
@@ -174,11 +177,12 @@ def compute_outcomes(
         pd.concat([levels["partner"], partner_missing], ignore_index=True).assign(level="partner"),
         _borough_grid(levels["borough"], framework, periods).assign(level="borough"),
     ]
-    shares = None
+    shares = unmatched = None
     theme_of = {m.id: m.theme for m in framework.measures}
     if spend is not None and not spend.empty:
         classified = classify_spend(spend, suppliers, local_districts, postcode_lookup)
         shares = spend_shares(classified)
+        unmatched = unmatched_suppliers(classified)
         frames.append(council_measure_rows(shares, theme_of))
     frames = [f for f in frames if not f.empty]
     measures = (
@@ -194,8 +198,16 @@ def compute_outcomes(
     measures = measures.drop(columns=[c for c in ("theme", "rollup") if c in measures]).merge(
         info, on="measure_id", how="left"
     )
+    if "unclassified_share" not in measures:
+        measures["unclassified_share"] = np.nan
     measures = measures.astype(
-        {"value": "float64", "target": "float64", "n_returns": "int64", "partners_covered": "int64"}
+        {
+            "value": "float64",
+            "target": "float64",
+            "n_returns": "int64",
+            "partners_covered": "int64",
+            "unclassified_share": "float64",
+        }
     )
     rep.advance(label="year on year")
 
@@ -236,7 +248,7 @@ def compute_outcomes(
         "endorsement": endorsement(measures, latest),
         "gaps": gaps,
         "social_value": summarise_social_value(measures, framework, latest),
-        "spend": spend_findings(shares) if shares is not None else None,
+        "spend": spend_findings(shares, unmatched) if shares is not None else None,
     }
     outcomes = Outcomes(measures, themes, findings, shares)
     outcomes.plots = plot_tables(measures, findings)
@@ -333,6 +345,8 @@ def headline_metrics(
                         "vcfs_unclassified_share",
                         "sme_share",
                         "sme_unclassified_share",
+                        "redacted_share",
+                        "matched_share",
                     )
                 },
             }
@@ -402,6 +416,28 @@ def check_inputs(paths: CyclePaths) -> None:
             )
 
 
+def _add_spend_reading(paths: CyclePaths, outcomes: Outcomes) -> None:
+    """What validation read and refused of the spend files (from validation.json and the
+    quarantine), so the report can say it: a refused file is not "no spend data"."""
+    if not paths.validation_json.exists():
+        return
+    validation = json.loads(paths.validation_json.read_text(encoding="utf-8"))
+    if not any(f.get("kind") == "spend" for f in validation.get("files", [])):
+        return
+    quarantine = (
+        pd.read_parquet(
+            paths.quarantine, columns=["kind", "source_file", "source_row", "expectation", "reason"]
+        )
+        if paths.quarantine.exists()
+        else pd.DataFrame(
+            columns=["kind", "source_file", "source_row", "column", "expectation", "reason"]
+        )
+    )
+    block = outcomes.findings.get("spend") or {"by_period": {}}
+    block["reading"] = spend_reading(validation, quarantine)
+    outcomes.findings["spend"] = block
+
+
 def compute_cycle(
     paths: CyclePaths, *, proxies: str | Path | None = None, reporter: Reporter | None = None
 ) -> Outcomes:
@@ -437,6 +473,7 @@ def compute_cycle(
         postcode_lookup=lookup,
         reporter=reporter,
     )
+    _add_spend_reading(paths, outcomes)
     write_outcomes(paths, outcomes)
     return outcomes
 
@@ -495,4 +532,20 @@ def run_compute_stage(
         f"social value estimate GBP {sv['borough']:,.0f}",
         highlight=False,
     )
+    spend = findings.get("spend") or {}
+    if spend.get("by_period"):
+        from rich.markup import escape
+
+        last = max(spend["by_period"])
+        year = spend["by_period"][last]
+        rate = year.get("matched_share")
+        top = spend.get("top_unmatched") or []
+        console.print(
+            f"spend {last}: GBP {year['total_gbp']:,.2f} in {year['payments']:,} payments; "
+            f"supplier match rate {'n/a' if rate is None else f'{rate:.1f}%'}; "
+            f"{spend.get('unmatched_suppliers', 0)} suppliers not in the register"
+            + (f" (most spend: {escape(str(top[0]['name']))})" if top else "")
+            + "; `svf suppliers` lists them",
+            highlight=False,
+        )
     return 0

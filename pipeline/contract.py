@@ -117,24 +117,32 @@ SPECS: dict[Kind, Spec] = {
         ),
         key=("contract_id",),
     ),
+    # Spend files are read by `pipeline.spend_layouts`, whose heading table (as data) covers
+    # the layouts councils publish; these are the main columns, for the documentation.
     "spend": Spec(
         "spend",
         (
-            Column("body", False, "Body name", ("body_name",)),
-            Column("date", True, "Payment date", ("payment_date", "date_paid")),
+            Column("body", False, "Publishing body (a URI or a name)", ("organisation_uri",)),
+            Column("body_name", False, "Name of the publishing body", ("organisation_label",)),
+            Column("date", True, "Payment date (or month)", ("payment_date", "paid_date")),
             Column(
                 "transaction_number",
-                True,
+                False,
                 "Transaction number",
-                ("transaction_no", "transaction_id", "transaction_ref"),
+                ("transaction_no", "trans_no", "transaction_id", "transaction_ref"),
             ),
-            Column("amount", True, "Amount in GBP", ("net_amount", "amount_gbp", "value")),
-            Column("supplier_name", True, "Supplier name", ("supplier", "merchant_name")),
+            Column("amount", True, "Amount in GBP", ("net_amount", "amount_gbp")),
+            Column(
+                "supplier_name",
+                True,
+                "Supplier name (empty or 'Redacted' for a withheld name)",
+                ("supplier", "beneficiary_name"),
+            ),
             Column("supplier_id", False, "Supplier id, as in suppliers.csv"),
             Column("expense_area", False, "Expense area", ("service_area", "department")),
             Column("expense_type", False, "Expense type", ("purpose", "category")),
         ),
-        key=("transaction_number",),
+        key=(),
     ),
     "suppliers": Spec(
         "suppliers",
@@ -144,6 +152,8 @@ SPECS: dict[Kind, Spec] = {
             Column("postcode", False, "Postcode of the supplier's premises"),
             Column("type", False, "private, vcfs or public", ("supplier_type",)),
             Column("sme", False, "yes/no: small or medium-sized enterprise"),
+            Column("company_number", False, "Companies House number, matched to spend"),
+            Column("charity_number", False, "Registered charity number, matched to spend"),
         ),
         key=("supplier_id",),
     ),

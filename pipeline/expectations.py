@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import parsing
+from pipeline import parsing, spend_checks
 from pipeline.atomic import write_text
 from pipeline.contract import KINDS, Kind, spec
 from pipeline.errors import UserError
@@ -179,7 +179,9 @@ def build_suites(framework: Framework) -> dict[Kind, dict[str, Any]]:
         _e(
             "expect_column_values_to_match_regex",
             "period",
-            "period '{value}' is not a financial year in the form YYYY/YY (for example 2024/25)",
+            "period '{value}' is not a financial year written like 2024/25 (2024-25, 2024/2025 "
+            "and FY2024/25 are read too; FY25 or 2024 alone could mean either of two financial "
+            "years, so write both years)",
             regex=parsing.PERIOD_PATTERN,
         ),
         _e(
@@ -299,11 +301,27 @@ def build_suites(framework: Framework) -> dict[Kind, dict[str, Any]]:
             "details",
         ),
     ]
+    # Spend files as councils publish them (pipeline.spend_layouts): an empty supplier name is
+    # a redacted payment and counts; not every council publishes transaction numbers.
     spend: list[Expectation] = [
         _extra_cells(),
-        *_not_null(spec("spend").required),
-        _date("date"),
-        _number("amount"),
+        *_not_null(("date", "amount")),
+        _e(
+            "expect_column_values_to_be_in_set",
+            "date__is_date",
+            "value '{value}' in column date is not a date (DD/MM/YYYY, DD/MM/YY, YYYY-MM-DD, "
+            "an Excel date number or a month such as Sep 2014)",
+            about="date",
+            value_set=[True],
+        ),
+        _e(
+            "expect_column_values_to_be_in_set",
+            "amount__is_amount",
+            "value '{value}' in column amount is not an amount of money (such as 1,100.00, "
+            "£1100, -25.50 or (25.50))",
+            about="amount",
+            value_set=[True],
+        ),
     ]
     suppliers: list[Expectation] = [
         _extra_cells(),
@@ -501,7 +519,7 @@ def derive_columns(
             lambda v: ", ".join(m for m in split_measures(v) if m not in ids) or None
         )
     elif kind == "spend":
-        out["date__is_date"] = parsing.date_ok(out["date"])
+        out = spend_checks.derive(out)
     return out
 
 

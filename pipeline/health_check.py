@@ -373,11 +373,76 @@ def _local_districts(workspace: str | Path) -> tuple[list[str], str, dict[str, A
     return sorted(set(districts)), name, settings
 
 
+def _spend_reading_blocks(reading: dict[str, Any]) -> list[rb.Block]:
+    """What was read of each spend file, what was refused and why (from validation)."""
+    files = reading.get("files") or []
+    if not files:
+        return []
+    rows = []
+    reasons: list[str] = []
+    for f in files:
+        if f.get("refused"):
+            state = "refused"
+        elif f.get("quarantined"):
+            state = "read, some lines set aside"
+        else:
+            state = "read"
+        rows.append(
+            [
+                f["file"],
+                state,
+                fmt(_num(f.get("lines")), "count"),
+                fmt(_num(f.get("clean")), "count"),
+                fmt(_num(f.get("quarantined")), "count"),
+            ]
+        )
+        if f.get("refused"):
+            reasons.append(f"{f['file']}: refused as a whole: {f['refused']}")
+        if f.get("header_row"):
+            reasons.append(
+                f"{f['file']}: the column headings are on line {f['header_row']}; the "
+                f"{int(f['header_row']) - 1} lines of title above them are not payments."
+            )
+        for r in (f.get("reasons") or [])[:4]:
+            reasons.append(
+                f"{f['file']}: {fmt(_num(r['lines']), 'count')} "
+                f"{'line' if r['lines'] == 1 else 'lines'} set aside, for example "
+                f"line {r['example_row']}: {r['example']}"
+            )
+    blocks: list[rb.Block] = [
+        rb.table(
+            ["Spend file", "Outcome", "Lines", "Payments used", "Lines set aside"],
+            rows,
+            caption="Council spend files read for this review",
+            numeric=(2, 3, 4),
+            widths=(2.2, 1.4, 0.8, 1, 1),
+        )
+    ]
+    if reasons:
+        blocks.append(rb.para(("b", "What was set aside and why: "), ""))
+        blocks.append(rb.bullets(reasons))
+    return blocks
+
+
 def council_spend(view: AudienceView, workspace: str | Path = ".") -> Blocks:
-    """Council only: the share of the council's spend with local, SME and VCFS suppliers."""
+    """Council only: the share of the council's spend with local, SME and VCFS suppliers, with
+    what was read of the spend files, what was refused and why, the redacted and unclassified
+    shares and the supplier match rate."""
     spend = view.findings.get("spend") or {}
     by_period = spend.get("by_period") or {}
+    reading_blocks = _spend_reading_blocks(spend.get("reading") or {})
     if not by_period:
+        if reading_blocks:
+            return Blocks(
+                [
+                    rb.note(
+                        "Council spend files were supplied, but none of their lines could be "
+                        "used, so the shares of spend with local, SME and voluntary-sector "
+                        "suppliers are not shown. The table below says why."
+                    ),
+                    *reading_blocks,
+                ]
+            )
         return Blocks(
             [
                 rb.note(
@@ -406,25 +471,32 @@ def council_spend(view: AudienceView, workspace: str | Path = ".") -> Blocks:
             "Spend from the council's published spend over £500, joined to the supplier "
             "register. Each share is a percentage of all spend in the financial year. Spend "
             "whose supplier is not in the register, or whose postcode, type or size is not "
-            "recorded, is unclassified and never guessed: the true share lies between the "
-            "share shown and the share plus the unclassified part."
+            "recorded, is unclassified and never guessed. Payments whose supplier name the "
+            "council withheld (redacted, usually payments to individuals) are counted in the "
+            "total as their own class and never guessed either: the true share lies between "
+            "the share shown and the share plus the unclassified and redacted parts."
         ),
         rb.para(("b", "Postcode districts used: "), where),
+        *reading_blocks,
         rb.table(
-            ["Year", "Spend", "Payments", "Suppliers paid", "Matched to the register"],
+            ["Year", "Spend", "Payments", "Suppliers paid", "Redacted", "Matched to the register"],
             [
                 [
                     p,
                     fmt(_num(by_period[p].get("total_gbp")), "GBP"),
                     fmt(_num(by_period[p].get("payments")), "count"),
                     fmt(_num(by_period[p].get("suppliers")), "count"),
+                    _pct(by_period[p].get("redacted_share"), signed=False),
                     _pct(by_period[p].get("matched_share"), signed=False),
                 ]
                 for p in periods
             ],
-            caption="Council spend by financial year",
-            numeric=(1, 2, 3, 4),
-            widths=(0.8, 1.3, 0.9, 1, 1.3),
+            caption=(
+                "Council spend by financial year (redacted: share of spend; matched: share of "
+                "the spend naming a supplier whose supplier is in the register)"
+            ),
+            numeric=(1, 2, 3, 4, 5),
+            widths=(0.8, 1.3, 0.9, 1, 0.9, 1.2),
         ),
         rb.table(
             ["Year", "Spend with", "Share of all spend", "Unclassified", "Change since last year"],
@@ -441,12 +513,22 @@ def council_spend(view: AudienceView, workspace: str | Path = ".") -> Blocks:
             ],
             caption=(
                 "Share of council spend with local, SME and voluntary-sector suppliers "
-                "(change in percentage points)"
+                "(change in percentage points; redacted spend is in neither column)"
             ),
             numeric=(2, 3, 4),
             widths=(0.8, 2.6, 1, 1, 1.1),
         ),
     ]
+    top = spend.get("top_unmatched") or []
+    if top:
+        blocks.append(
+            rb.para(
+                ("b", "Suppliers not yet in the register, most spend first: "),
+                "; ".join(f"{t['name']} ({fmt(_num(t['spend_gbp']), 'GBP')})" for t in top[:5])
+                + f". {spend.get('unmatched_suppliers', len(top))} suppliers in all; "
+                "the command svf suppliers writes them to a register to complete.",
+            )
+        )
     return Blocks(blocks)
 
 

@@ -771,7 +771,9 @@ def _spoil(
         cells[4] = f"{rng.uniform(101, 250):.1f}"
     elif kind == "bad_period":
         y = int(cells[3][:4])
-        cells[3] = rng.choice((f"{y}-{(y + 1) % 100:02d}", f"FY{(y + 1) % 100:02d}", str(y)))
+        # Refused spellings: `2024-25` and `2024/2025` are read (they name both years); an
+        # ambiguous `FY2024`, `FY25` or `2024` is not (each could be either of two years).
+        cells[3] = rng.choice((f"FY{y}", f"FY{(y + 1) % 100:02d}", str(y)))
     elif kind == "unknown_partner":
         cells[0] = f"P{n_partners + rng.randint(100, 899):03d}"
     elif kind == "unknown_contract":

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import cycle_year, data_docs, feedback
+from pipeline import cycle_year, data_docs, feedback, spend_checks
 from pipeline.atomic import write_json, write_parquet
 from pipeline.clean_tables import empty_table, typed_table
 from pipeline.contract import SOURCE_FILE, SOURCE_ROW, Kind, kind_of_file, spec
@@ -51,6 +51,7 @@ from pipeline.quarantine import (
     supersede,
 )
 from pipeline.readers import frame_from_rows, input_files, read_rows
+from pipeline.spend_layouts import read_spend, spend_rows
 
 #: The order kinds are checked in: each may be checked against the clean kinds before it.
 ORDER: tuple[Kind, ...] = ("partners", "suppliers", "contracts", "spend", "returns")
@@ -68,6 +69,8 @@ class FileCount:
     quarantined: int = 0
     superseded: int = 0
     file_error: str | None = None
+    #: Line number of the header when lines above it (a report's title) were not data.
+    header_row: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -157,10 +160,10 @@ def file_partner(file: str, known: set[str]) -> str | None:
     return None
 
 
-def _count_data_rows(path: Path, name: str) -> int:
+def _count_data_rows(path: Path, name: str, kind: Kind) -> int:
     """Data rows of a file whose content can be read (used when its header is unusable)."""
     try:
-        rows = read_rows(path, name)
+        rows = spend_rows(path, name) if kind == "spend" else read_rows(path, name)
     except ContractError:
         return 0
     first = next((i for i, r in enumerate(rows) if any(c is not None for c in r)), None)
@@ -236,16 +239,30 @@ class _KindCheck:
 
         # 1. Structure: blank rows and repeated headers skip every other rule.
         faults = structural_faults(kind, raw)
-        for code in (BLANK, HEADER):
+        if kind == "spend":
+            faults = faults.fillna(spend_checks.structural_codes(raw, BLANK))
+        for code in (BLANK, HEADER, spend_checks.TOTAL_LINE):
             hit = faults.index[faults == code]
+            if code == spend_checks.TOTAL_LINE and kind != "spend":
+                continue
             self._stat(code, "*", len(raw), len(hit))
             for idx in hit:
-                failures[idx] = [(-1, None, code, structural_reason(code))]
+                reason = (
+                    spend_checks.total_reason(raw.loc[idx])
+                    if code == spend_checks.TOTAL_LINE
+                    else structural_reason(code)
+                )
+                failures[idx] = [(-1, None, code, reason)]
         body = raw[faults.isna()]
 
         # 2. Row rules, one GX validation over every file of this kind.
         checked = derive_columns(kind, body, self.framework, self.params)
-        run = self.runner.run(kind, rows_exps, checked, self.params)
+        gx_frame = checked
+        if kind == "spend":
+            # GX hashes every column it is given; a year of spend has twenty columns the rules
+            # never look at.
+            gx_frame = checked[spend_checks.rule_columns(rows_exps, checked)]
+        run = self.runner.run(kind, rows_exps, gx_frame, self.params)
         failed_pos: set[int] = set()
         for i, e in enumerate(rows_exps):
             meta = e["meta"]
@@ -277,18 +294,27 @@ class _KindCheck:
 
         # 3. Duplicates, superseded returns, then unique keys with GX.
         table = typed_table(kind, ok)
-        dup_of = exact_duplicates(table)
+        if kind == "spend":
+            # Within one published file every line is a payment; only a line repeated in a
+            # later file (an overlapping re-publication) is counted once.
+            dup_of = spend_checks.republished(table, ok)
+            dup_code = spend_checks.REPUBLISHED
+        else:
+            dup_of = exact_duplicates(table)
+            dup_code = DUPLICATE
         dups = dup_of[dup_of >= 0]
-        self._stat(DUPLICATE, "*", len(table), len(dups))
+        self._stat(dup_code, "*", len(table), len(dups))
         for idx, first in dups.items():
+            where = f"row {int(table.at[first, SOURCE_ROW])} of {table.at[first, SOURCE_FILE]}"
             failures[idx] = [
                 (
                     0,
                     None,
-                    DUPLICATE,
-                    f"the row repeats row {int(table.at[first, SOURCE_ROW])} of "
-                    f"{table.at[first, SOURCE_FILE]} exactly (a duplicate; the first "
-                    "is kept)",
+                    dup_code,
+                    f"the payment line is also {where}, an earlier file (a re-publication); "
+                    "it is counted once, there"
+                    if kind == "spend"
+                    else f"the row repeats {where} exactly (a duplicate; the first is kept)",
                 )
             ]
         table = table[dup_of < 0]
@@ -370,11 +396,16 @@ def validate_cycle(
         kind = kind_of_file(name)
         count = counts[name] = FileCount(name, kind)
         try:
-            frame = frame_from_rows(read_rows(p, name), kind, name)
+            if kind == "spend":
+                frame = read_spend(p, name)
+                header_row = int(frame.attrs.get("header_row", 1))
+                count.header_row = header_row if header_row > 1 else None
+            else:
+                frame = frame_from_rows(read_rows(p, name), kind, name)
         except ContractError as exc:
             # A whole-file fault: the file is quarantined, the rest of the cycle goes on. Its
             # data rows, when they can be counted, count as quarantined so totals reconcile.
-            count.rows = count.quarantined = _count_data_rows(p, name)
+            count.rows = count.quarantined = _count_data_rows(p, name, kind)
             count.file_error = str(exc)
             file_faults.append((kind, name, exc))
         else:

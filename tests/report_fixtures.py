@@ -66,9 +66,11 @@ THEME = {"CS2-06": "CS2", "CS1-02": "CS1", "CS5-01": "CS5", "CS2-04": "CS2"}
 #:     unclassified (C) 2,000 = 10.0% for each.
 SPEND_SHARES = {
     "2024/25": {"total_gbp": 10000.0, "payments": 3, "suppliers": 3, "matched_share": 90.0,
+                "redacted_share": 0.0,
                 "local": (60.0, 10.0, None), "sme": (60.0, 10.0, None),
                 "vcfs": (30.0, 10.0, None), "local_vcfs": (0.0, 10.0, None)},
     "2025/26": {"total_gbp": 20000.0, "payments": 4, "suppliers": 4, "matched_share": 90.0,
+                "redacted_share": 5.0,
                 "local": (70.0, 10.0, 10.0), "sme": (70.0, 10.0, 10.0),
                 "vcfs": (45.0, 10.0, 15.0), "local_vcfs": (25.0, 10.0, 25.0)},
 }  # fmt: skip
@@ -78,7 +80,10 @@ def spend_findings() -> dict:
     """`findings.json` `spend`, in the shape `pipeline.spend.spend_findings` writes."""
     by_period = {}
     for period, s in SPEND_SHARES.items():
-        entry = {k: s[k] for k in ("total_gbp", "payments", "suppliers", "matched_share")}
+        entry = {
+            k: s[k]
+            for k in ("total_gbp", "payments", "suppliers", "matched_share", "redacted_share")
+        }
         for flag in ("local", "vcfs", "local_vcfs", "sme"):
             share, unclassified, change = s[flag]
             entry[f"{flag}_share"] = share

@@ -97,12 +97,12 @@ CASES: list[tuple[str, str, tuple[str, str | None, str] | None]] = [
         ),
     ),
     (
-        "period with a hyphen",
-        r(period="2010-11"),
+        "period as an ambiguous FY25",
+        r(period="FY25"),
         (
             "expect_column_values_to_match_regex",
             "period",
-            "period '2010-11' is not a financial year in the form YYYY/YY",
+            "period 'FY25' is not a financial year written like 2024/25",
         ),
     ),
     (
