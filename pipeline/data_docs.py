@@ -91,13 +91,15 @@ text-align:left}td.n{text-align:right}caption{text-align:left;font-weight:bold;p
 <h1>Data quality: cycle {{ s.cycle }}</h1>
 <p>Generated {{ s.generated_at }}. {{ t.rows }} rows read from {{ s.files|length }} files:
 <strong>{{ t.clean }} accepted</strong>, <strong>{{ t.quarantined }} quarantined</strong>,
-{{ t.superseded }} superseded by a later submission. Counts reconcile:
-<strong>{{ "yes" if s.reconciles else "NO" }}</strong>. Pass rate {{ "%.1f"|format(100 * s.pass_rate) }}%.
+{{ t.superseded }} superseded by a later submission.
+{% if s.reconciles %}Every row read is accounted for: accepted, quarantined or superseded.{% else %}
+<strong>WARNING: the row counts do not add up; tell the pipeline's maintainers.</strong>{% endif %}
+Pass rate {{ "%.1f"|format(100 * s.pass_rate) }}%.
 Full results: <a href="index.html">Great Expectations Data Docs</a>.</p>
 {% macro table(caption, frame) %}
 <table><caption>{{ caption }}</caption><thead><tr>{% for c in frame.columns %}<th scope="col">{{ c }}</th>{% endfor %}</tr></thead>
 <tbody>{% for row in frame.itertuples(index=False) %}<tr>{% for v in row %}
-<td{% if v is number %} class="n"{% endif %}>{{ "" if v is none else v }}</td>{% endfor %}</tr>{% else %}
+<td{% if v is number %} class="n"{% endif %}>{{ v | cell }}</td>{% endfor %}</tr>{% else %}
 <tr><td colspan="{{ frame.columns|length }}">none</td></tr>{% endfor %}</tbody></table>
 {% endmacro %}
 {{ table("Files read", tables.files) }}
@@ -114,6 +116,10 @@ def render_summary_html(summary: dict[str, Any], quarantine: pd.DataFrame) -> st
     from jinja2 import Environment
 
     env = Environment(autoescape=True)
+    # An empty cell reads as a dash, never as "nan", "None" or "<NA>".
+    env.filters["cell"] = lambda v: (
+        "—" if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)) else v
+    )
     tables = summary_tables(summary, quarantine)
     return env.from_string(_PAGE).render(s=summary, t=summary["totals"], tables=tables)
 

@@ -1208,8 +1208,8 @@ def partner_social_value(view: AudienceView) -> Blocks:
         return Blocks(
             [
                 rb.note(
-                    "None of your measures has a proxy value, so no social value in "
-                    "GBP is estimated."
+                    f"No measure you returned for {view.latest_period} has a proxy value, so no "
+                    "social value in GBP is estimated."
                 )
             ]
         )
@@ -1225,7 +1225,7 @@ def partner_social_value(view: AudienceView) -> Blocks:
             ]
         )
     total = float(mine["value_gbp"].sum())
-    rows.append(["Total", "", "", fmt(total, "GBP")])
+    rows.append(["Total", "all the measures above", "—", fmt(total, "GBP")])
     return Blocks(
         [
             rb.table(
