@@ -102,9 +102,9 @@ def _new(width: float, height: float, **margins: float) -> Figure:
 #: Units counted in whole numbers: their axes never show fractions.
 WHOLE_UNITS = frozenset({"count", "visits"})
 
-#: A trend series: (measure id, short name, unit, values per period, targets per period, what a
-#: missing value is called); None is a missing value, or no target that year.
-Series = tuple[str, str, str, Sequence[float | None], Sequence[float | None], str]
+#: A trend series: (measure id, short name, unit, values per period, targets per period, what
+#: each missing value is called, per period); None is a missing value, or no target that year.
+Series = tuple[str, str, str, Sequence[float | None], Sequence[float | None], Sequence[str]]
 
 #: Panels per row. Every trend chart is drawn this wide, so a panel is the same size in every
 #: chart of a report, however many measures a theme has.
@@ -167,10 +167,10 @@ def trend_figure(periods: Sequence[str], series: Sequence[Series]) -> tuple[Figu
                     markersize=12,
                     markeredgewidth=1.6,
                 )
-            for x, y in zip(xs, ys, strict=True):
+            for x, y, why in zip(xs, ys, missing, strict=True):
                 if math.isnan(y):
                     ax.annotate(
-                        missing,
+                        why,
                         (x, 0),
                         fontsize=7,
                         color=MUTED,
@@ -192,9 +192,9 @@ def trend_figure(periods: Sequence[str], series: Sequence[Series]) -> tuple[Figu
             ax.yaxis.set_major_locator(MaxNLocator(4, integer=whole))
             ax.yaxis.set_major_formatter(lambda v, _p, u=unit: _tick(v, u))
             points = "; ".join(
-                f"{p} {fmt_number(v, unit) if v is not None else missing}"
+                f"{p} {fmt_number(v, unit) if v is not None else why}"
                 + (f" (target {fmt_number(t, unit)})" if t is not None else "")
-                for p, v, t in zip(periods, values, targets, strict=True)
+                for p, v, t, why in zip(periods, values, targets, missing, strict=True)
             )
             alt_parts.append(f"{mid} {short}: {points}")
         handles = [

@@ -451,20 +451,27 @@ def _measure_table(view: AudienceView, rows: pd.DataFrame, *, coverage: bool) ->
 
 
 def _series(
-    view: AudienceView,
-    rows: pd.DataFrame,
-    mids: list[str],
-    suffix: str = "",
-    missing: str = "no return",
+    view: AudienceView, rows: pd.DataFrame, mids: list[str], prefix: str = ""
 ) -> list[charts.Series]:
-    """One chart series per measure: the value and that year's own target, every period."""
+    """One chart series per measure: the value and that year's own target, every period, and
+    for a year without a figure its status (`no return`, or `no data` when none was expected;
+    `no spend data` for a council-level figure)."""
     out = []
     for mid in mids:
         m = _measure(view, mid)
         r = rows[rows["measure_id"] == mid].drop_duplicates("period").set_index("period")
         values = [_num(r.loc[p, "value"]) if p in r.index else None for p in view.periods]
         targets = [_num(r.loc[p, "target"]) if p in r.index else None for p in view.periods]
-        short = (m.short if m else mid) + suffix
+        council = bool(len(r)) and str(r["level"].iloc[0]) == "council"
+        missing = [
+            "no spend data"
+            if council
+            else NO_RETURN
+            if p in r.index and r.loc[p, "status"] == NO_RETURN
+            else NO_DATA
+            for p in view.periods
+        ]
+        short = prefix + (m.short if m else mid)
         out.append((mid, short, m.unit if m else "count", values, targets, missing))
     return out
 
@@ -507,8 +514,7 @@ def council_theme(view: AudienceView, code: str) -> Blocks:
         view,
         council,
         _sorted_ids(council.loc[council["value"].notna(), "measure_id"]),
-        " (council spend)",
-        "no spend data",
+        "(council spend) ",
     )
     if series:
         blocks.append(

@@ -199,10 +199,15 @@ def test_council_spend_measures_are_labelled_apart_from_partner_measures(rendere
     ]
     alts = " ".join(re.findall(r'alt="([^"]*)"', html))
     assert (
-        "CS2-03 Spend with local VCFS providers (council spend): 2023/24 no spend data; "
+        "CS2-03 (council spend) Spend with local VCFS providers: 2023/24 no spend data; "
         "2024/25 0.0%; 2025/26 25.0%" in alts
     )
-    assert "CS2-03 Spend with local VCFS providers: 2023/24 no return; 2024/25 40.0%" in alts
+    # Partner-reported: nobody reported CS2-03 in 2023/24 (C-B1 owed it, but the borough figure
+    # is "no data" when no partner reported), 40% in 2024/25 (target 50%).
+    assert (
+        "CS2-03 Spend with local VCFS providers: 2023/24 no data; 2024/25 40.0% (target 50.0%)"
+        in alts
+    )
 
 
 # ------------------------------------------------------------------ charts
@@ -214,13 +219,14 @@ def test_trend_chart_draws_each_years_own_target(rendered):
         "CS1-02 Volunteering hours: 2023/24 610 (target 600); 2024/25 640 (target 650); "
         "2025/26 707 (target 700)" in alts
     )
-    # CS3-01 had no target in any year: none is drawn or described.
-    assert "CS3-01 People employed from disadvantaged groups: 2023/24 no return; " in alts
+    # CS3-01 had no target in any year: none is drawn or described. C-A3 began in 2025/26, so
+    # nothing was expected before: no data, not no return.
+    assert "CS3-01 People employed from disadvantaged groups: 2023/24 no data; " in alts
     assert re.search(r"2025/26 12(\.|;|$)", alts)
 
 
 def _series(unit: str, values, targets=(None, None, None)) -> charts.Series:
-    return ("X-01", "x", unit, list(values), list(targets), "no return")
+    return ("X-01", "x", unit, list(values), list(targets), ["no return"] * len(values))
 
 
 def test_count_measures_get_whole_number_axes():
