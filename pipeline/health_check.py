@@ -489,7 +489,7 @@ def council_theme(view: AudienceView, code: str) -> Blocks:
     latest = _latest(rows, view)
     blocks: list[rb.Block] = [
         rb.heading(f"{t.code} {t.name}: {t.ambition}", 2, anchor=f"theme-{t.code.lower()}"),
-        rb.para(("b", "Outcomes: "), "; ".join(t.outcomes) + "."),
+        {**rb.para(("b", "Outcomes: "), "; ".join(t.outcomes) + "."), "keep_with_next": True},
     ]
     reported = latest[latest["value"].notna()]
     if reported.empty:

@@ -232,6 +232,9 @@ def _typst_block(b: Block, images: dict[str, bytes]) -> str:
                 if r["style"] == "i"
                 else f"#{s}"
             )
+        if b.get("keep_with_next"):
+            # An introduction (a theme's outcomes) stays on the page of what it introduces.
+            return f"#block(sticky: true, width: 100%)[{''.join(runs)}]\n\n"
         return "".join(runs) + "\n\n"
     if kind == "list":
         return "".join(f"- #{tstr(i)}\n" for i in b["items"]) + "\n"
@@ -275,7 +278,10 @@ def to_typst(doc: Document) -> tuple[str, dict[str, bytes]]:
         if p.kind == "markdown":
             body.append(pandoc(p.markdown, "typst") + "\n")
         else:
-            body.extend(_typst_block(b, images) for b in p.blocks)
+            for b, after in zip(p.blocks, [*p.blocks[1:], None], strict=True):
+                if b["type"] == "para" and after is not None and after["type"] == "table":
+                    b = {**b, "keep_with_next": True}  # a table's introduction stays with it
+                body.append(_typst_block(b, images))
     head = (
         f"#show: report.with(title: {tstr(doc.title)}, subtitle: {tstr(doc.subtitle)}, "
         f"council: {tstr(doc.council)}, cycle: {tstr(doc.cycle)}, "
