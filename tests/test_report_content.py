@@ -395,9 +395,9 @@ def assert_clean_pdf(text: str, where: str) -> None:
 def test_no_report_shows_nan_none_or_an_empty_cell(rendered):
     for audience in AUDIENCES:
         assert_clean_html(html_of(rendered, audience), audience)
-    summary = rendered.data_quality / "summary.html"
-    if summary.exists():
-        assert not BAD_WORDS.search(visible_text(summary.read_text(encoding="utf-8")))
+    summary = visible_text((rendered.data_quality / "summary.html").read_text(encoding="utf-8"))
+    assert not BAD_WORDS.search(summary)
+    assert "Counts reconcile" not in summary and "Every row read is accounted for" in summary
 
 
 @needs_poppler
