@@ -78,7 +78,8 @@ def fmt_number(value: float | None, unit: str = "count") -> str:
 def _tick(value: float, unit: str) -> str:
     """An axis label: like `fmt_number`, without decimals on round ticks."""
     if unit == "percent":
-        return f"{value:,.0f}%"
+        # 0.25% must not read "0%": decimals only where a tick needs them.
+        return f"{value:,.0f}%" if float(value).is_integer() else f"{value:,.2g}%"
     return fmt_number(value, unit)
 
 

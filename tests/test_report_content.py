@@ -237,6 +237,13 @@ def test_count_measures_get_whole_number_axes():
     assert all(float(t).is_integer() for t in fig.axes[0].get_yticks())
 
 
+def test_percent_axis_of_small_shares_never_repeats_a_label():
+    fig, _ = charts.trend_figure(["a", "b", "c"], [_series("percent", [0.0, 0.0, 0.0])])
+    ax = fig.axes[0]
+    labels = [ax.yaxis.get_major_formatter()(t, i) for i, t in enumerate(ax.get_yticks())]
+    assert len(set(labels)) == len(labels), labels
+
+
 def test_legend_names_every_line_drawn():
     # The first panel has no target, the second has: the legend still names the target line.
     fig, _ = charts.trend_figure(
