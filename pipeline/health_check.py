@@ -883,6 +883,27 @@ def partner_status_table(view: AudienceView) -> Blocks:
     )
 
 
+#: The data-quality checks in plain words (the Great Expectations names stay in the Data Docs).
+CHECK_WORDS = {
+    "expect_column_values_to_not_be_null": "a value is given",
+    "expect_column_values_to_be_null": "left empty where it must be",
+    "expect_column_values_to_be_between": "the value is within the allowed range",
+    "expect_column_values_to_match_regex": "the value has the expected form",
+    "expect_column_values_to_be_in_set": "the value is one of those allowed",
+    "expect_column_values_to_not_be_in_set": "the value is not one of those refused",
+    "expect_column_values_to_be_unique": "the value appears only once",
+    "expect_compound_columns_to_be_unique": "the combination appears only once",
+    "file_has_required_columns": "the file has the required columns",
+    "file_is_readable": "the file can be read",
+}
+
+
+def check_words(expectation: Any) -> str:
+    """A check's name as a reader understands it."""
+    name = _text(expectation)
+    return CHECK_WORDS.get(name, name.replace("_", " ") or "—")
+
+
 def data_quality(view: AudienceView, link_prefix: str = "../") -> Blocks:
     v = view.validation
     rates = pass_rates(v)
@@ -893,8 +914,8 @@ def data_quality(view: AudienceView, link_prefix: str = "../") -> Blocks:
             f"Partner returns: {ra:,} of {rn:,} rows accepted ({_rate(ra, rn)}). "
             f"The council's own files (partner and contract registers, spend and supplier "
             f"files): {ca:,} of {cn:,} rows accepted ({_rate(ca, cn)}). "
-            f"{_num(totals.get('superseded')) or 0:,.0f} returned rows were replaced by a later "
-            "submission and count as accepted. "
+            f"Returned rows replaced by a later submission (counted as accepted): "
+            f"{_num(totals.get('superseded')) or 0:,.0f}. "
             + (
                 "Every row read is either accepted or listed as rejected: none is lost."
                 if v.get("reconciles")
@@ -912,8 +933,8 @@ def data_quality(view: AudienceView, link_prefix: str = "../") -> Blocks:
                 [
                     [
                         _text(e.get("kind")),
-                        _text(e.get("expectation")),
-                        _text(e.get("column")) or "—",
+                        check_words(e.get("expectation")),
+                        "any" if _text(e.get("column")) in ("", "*") else _text(e.get("column")),
                         fmt(_num(e.get("evaluated")) or 0, "count"),
                         fmt(_num(e.get("failed")) or 0, "count"),
                         _share(e.get("pass_rate")),

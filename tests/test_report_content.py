@@ -328,6 +328,10 @@ def test_pass_rates_of_partner_returns_and_council_files_are_apart(rendered):
     assert "partner returns: 93% of rows accepted" in index
     assert "council files: 100% of rows accepted" in index
     assert "reconciles" not in text.lower()
+    # The rejecting checks in plain words: P001's "lots (...)" value and P002's CS9-99.
+    checks = table(html_of(rendered, "council"), "Checks that rejected rows")
+    assert "expect_" not in str(checks)
+    assert ["returns", "the value has the expected form", "value"] in [r[:3] for r in checks]
 
 
 # ------------------------------------------------------------------ summaries
