@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +23,6 @@ from test_report_content import (
 
 from pipeline.compute import compute_cycle
 from pipeline.paths import CyclePaths
-from pipeline.report import run_report_stage
 from pipeline.sample import generate_sample
 from pipeline.status import partner_overall
 from pipeline.validate import validate_cycle, write_outputs
@@ -43,10 +44,26 @@ def messy(tmp_path_factory: pytest.TempPathFactory) -> CyclePaths:
     generate_sample(root / "data" / "raw" / "messy", partners=30, years=5, seed=2025, messy=True)
     write_outputs(paths, validate_cycle(paths, today=dt.date(2026, 11, 25)))
     compute_cycle(paths)
-    code = run_report_stage(
-        paths, partners="all", renderer="builtin", formats=["html", "pdf"], jobs=2, console=None
+    # The report stage as an analyst runs it: its own process (its workers fork from a process
+    # that holds no test-suite threads).
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "report", "--cycle", "messy"]
+        + [
+            "--workspace",
+            str(root),
+            "--renderer",
+            "builtin",
+            "--formats",
+            "html,pdf",
+            "--jobs",
+            "2",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
-    assert code == 0
+    assert done.returncode == 0, done.stderr
     return paths
 
 
