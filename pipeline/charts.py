@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 from matplotlib import patches  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from pipeline import report_blocks as rb  # noqa: E402
@@ -36,6 +37,7 @@ STATUS_COLOUR = {
     "off track": "#b3261e",
     "no data": "#6b6b6b",
     "no return": "#6b6b6b",
+    "no target": "#6b6b6b",
 }
 DPI = 110
 
@@ -76,7 +78,8 @@ def fmt_number(value: float | None, unit: str = "count") -> str:
 def _tick(value: float, unit: str) -> str:
     """An axis label: like `fmt_number`, without decimals on round ticks."""
     if unit == "percent":
-        return f"{value:,.0f}%"
+        # 0.25% must not read "0%": decimals only where a tick needs them.
+        return f"{value:,.0f}%" if float(value).is_integer() else f"{value:,.2g}%"
     return fmt_number(value, unit)
 
 
@@ -97,23 +100,45 @@ def _new(width: float, height: float, **margins: float) -> Figure:
         return fig
 
 
+#: Units counted in whole numbers: their axes never show fractions.
+WHOLE_UNITS = frozenset({"count", "visits"})
+
+#: A trend series: (measure id, short name, unit, values per period, targets per period, what
+#: each missing value is called, per period); None is a missing value, or no target that year.
+Series = tuple[str, str, str, Sequence[float | None], Sequence[float | None], Sequence[str]]
+
+#: Panels per row. Every trend chart is drawn this wide, so a panel is the same size in every
+#: chart of a report, however many measures a theme has.
+COLS = 3
+
+
 def trend_chart(
     title: str,
     periods: Sequence[str],
-    series: Sequence[tuple[str, str, str, Sequence[float | None], float | None]],
+    series: Sequence[Series],
     *,
     caption: str = "",
 ) -> rb.Block:
-    """Small multiples, one panel per measure: value by year, with the target as a dashed line.
+    """Small multiples, one panel per measure: value by year, and each year's own target.
 
-    `series` items: (measure id, short name, unit, values per period (None = no return), target).
+    A target is drawn only for the years that had one (never carried back to earlier years).
+    Count measures get whole-number axes. The legend names every kind of line drawn.
     """
+    with matplotlib.rc_context(STYLE):
+        fig, alt_parts = trend_figure(periods, series)
+        png, w, h = _png(fig)
+    alt = f"{title}. Line charts by financial year. " + ". ".join(alt_parts) + "."
+    return rb.figure(png, alt, caption or title, w, h)
+
+
+def trend_figure(periods: Sequence[str], series: Sequence[Series]) -> tuple[Figure, list[str]]:
+    """The figure of `trend_chart` and the alt text of each panel (drawn, not yet rendered)."""
     n = max(len(series), 1)
-    cols = min(n, 3)
-    rows = math.ceil(n / cols)
+    rows = math.ceil(n / COLS)
+    drew_target = any(t is not None for s in series for t in s[4])
     with matplotlib.rc_context(STYLE):
         # Fixed margins in inches (a constrained layout would double the drawing time).
-        width, gap, panel = 2.5 * cols + 0.35, 0.8, 1.3
+        width, gap, panel = 2.5 * COLS + 0.35, 0.8, 1.3
         height = rows * panel + (rows - 1) * gap + 0.75 + 0.4
         fig = _new(
             width,
@@ -126,17 +151,27 @@ def trend_chart(
             hspace=gap / panel,
         )
         alt_parts = []
-        for i, (mid, short, unit, values, target) in enumerate(series):
-            ax = fig.add_subplot(rows, cols, i + 1)
+        for i, (mid, short, unit, values, targets, missing) in enumerate(series):
+            ax = fig.add_subplot(rows, COLS, i + 1)
             xs = list(range(len(periods)))
             ys = [math.nan if v is None else float(v) for v in values]
-            ax.plot(xs, ys, marker="o", color=ACCENT, linewidth=1.8, markersize=4, label="actual")
-            if target is not None and not math.isnan(target):
-                ax.axhline(target, color=TARGET, linestyle="--", linewidth=1.1, label="target")
-            for x, y in zip(xs, ys, strict=True):
+            ts = [math.nan if t is None else float(t) for t in targets]
+            ax.plot(xs, ys, marker="o", color=ACCENT, linewidth=1.8, markersize=4)
+            if any(not math.isnan(t) for t in ts):
+                ax.plot(
+                    xs,
+                    ts,
+                    color=TARGET,
+                    linestyle="--",
+                    linewidth=1.1,
+                    marker="_",
+                    markersize=12,
+                    markeredgewidth=1.6,
+                )
+            for x, y, why in zip(xs, ys, missing, strict=True):
                 if math.isnan(y):
                     ax.annotate(
-                        "no return",
+                        why,
                         (x, 0),
                         fontsize=7,
                         color=MUTED,
@@ -150,32 +185,45 @@ def trend_chart(
                 [p.replace("/", "/\n") if len(periods) > 4 else p for p in periods],
                 fontsize=7.5,
             )
+            ax.set_xlim(-0.4, max(len(periods) - 0.6, 0.4))
             ax.set_title(_wrap(f"{mid} {short}", 26), fontsize=8.5)
-            top = max([y for y in ys if not math.isnan(y)] + [target or 0, 0])
-            ax.set_ylim(0, top * 1.15 if top > 0 else 1)
-            ax.yaxis.set_major_locator(MaxNLocator(4))
+            top = max([y for y in ys + ts if not math.isnan(y)] + [0])
+            whole = unit in WHOLE_UNITS
+            ax.set_ylim(0, top * 1.15 if top > 0 else (4 if whole else 1))
+            ax.yaxis.set_major_locator(MaxNLocator(4, integer=whole))
             ax.yaxis.set_major_formatter(lambda v, _p, u=unit: _tick(v, u))
-            if i == 0:
-                fig.legend(
-                    loc="upper left",
-                    bbox_to_anchor=(0.62 / width, 1 - 0.04 / height),
-                    ncols=2,
-                    fontsize=7.5,
-                    borderaxespad=0,
-                )
             points = "; ".join(
-                f"{p} {fmt_number(v, unit) if v is not None else 'no return'}"
-                for p, v in zip(periods, values, strict=True)
+                f"{p} {fmt_number(v, unit) if v is not None else why}"
+                + (f" (target {fmt_number(t, unit)})" if t is not None else "")
+                for p, v, t, why in zip(periods, values, targets, missing, strict=True)
             )
-            tgt = (
-                f", target {fmt_number(target, unit)}"
-                if target is not None and not math.isnan(target)
-                else ""
+            alt_parts.append(f"{mid} {short}: {points}")
+        handles = [
+            Line2D([], [], color=ACCENT, marker="o", linewidth=1.8, markersize=4, label="actual")
+        ]
+        if drew_target:
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=TARGET,
+                    linestyle="--",
+                    marker="_",
+                    markersize=12,
+                    markeredgewidth=1.6,
+                    linewidth=1.1,
+                    label="target (that year's own)",
+                )
             )
-            alt_parts.append(f"{mid} {short}: {points}{tgt}")
-        png, w, h = _png(fig)
-    alt = f"{title}. Line charts by financial year. " + ". ".join(alt_parts) + "."
-    return rb.figure(png, alt, caption or title, w, h)
+        fig.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(0.62 / width, 1 - 0.04 / height),
+            ncols=len(handles),
+            fontsize=7.5,
+            borderaxespad=0,
+        )
+    return fig, alt_parts
 
 
 def target_chart(
@@ -226,7 +274,8 @@ def scorecard_chart(
 ) -> rb.Block:
     """Theme scorecard: one tile per theme with status word and symbol and the measure counts.
 
-    `items`: (theme code, name, status, on track, at risk, off track, no data).
+    `items`: (theme code, name, status, on track, at risk, off track, not judged), where not
+    judged counts measures with no target, no return or no data.
     """
     items = list(items)
     with matplotlib.rc_context(STYLE):
@@ -278,7 +327,7 @@ def scorecard_chart(
             ax.text(
                 0.5,
                 0.22,
-                f"{on} on track · {risk} at risk\n{off} off track · {nod} no data",
+                f"{on} on track · {risk} at risk\n{off} off track · {nod} not judged",
                 ha="center",
                 va="center",
                 color=MUTED,
@@ -287,7 +336,7 @@ def scorecard_chart(
             )
         png, w, h = _png(fig)
     described = "; ".join(
-        f"{code} {name} {status} ({on} on track, {risk} at risk, {off} off track, {nod} no data)"
+        f"{code} {name} {status} ({on} on track, {risk} at risk, {off} off track, {nod} not judged)"
         for code, name, status, on, risk, off, nod in items
     )
     alt = f"{title}. Scorecard of theme status: {described}."

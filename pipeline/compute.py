@@ -40,14 +40,16 @@ from pipeline.spend import (
 )
 from pipeline.status import (
     NO_DATA,
+    NO_RETURN,
     Thresholds,
     achieved_share,
     assign_status,
     endorsement,
     enforcement,
+    missing_returns_list,
     theme_status,
 )
-from pipeline.yoy import add_yoy, like_for_like
+from pipeline.yoy import add_like_for_like, add_yoy
 
 NOTEBOOK = "02_outcomes.ipynb"
 DISTRICTS = "data/reference/local_postcode_districts.csv"
@@ -78,7 +80,10 @@ MEASURE_COLUMNS = [
     "unit",
     "direction",
     "prev_partners_covered",
+    "lfl_contracts",
     "lfl_partners",
+    "lfl_value",
+    "lfl_prev_value",
     "lfl_yoy_pct",
     "unclassified_share",
 ]
@@ -116,7 +121,7 @@ def _missing_rows(
         .groupby(["partner_id", "measure_id", "period"], as_index=False)["_nr"]
         .any()
     )
-    per_partner["status"] = np.where(per_partner["_nr"], "no return", NO_DATA)
+    per_partner["status"] = np.where(per_partner["_nr"], NO_RETURN, NO_DATA)
     have = partner_rows[["partner_id", "measure_id", "period"]].assign(_have=True)
     per_partner = per_partner.merge(have, how="left")
     per_partner = per_partner[per_partner["_have"].isna()].drop(columns=["_nr", "_have"])
@@ -211,14 +216,7 @@ def compute_outcomes(
     )
     rep.advance(label="year on year")
 
-    measures = add_yoy(measures)
-    lfl = like_for_like(prepared, ["measure_id"]).assign(level="borough")
-    measures = measures.merge(
-        lfl[["level", "measure_id", "period", "lfl_partners", "lfl_yoy_pct"]],
-        on=["level", "measure_id", "period"],
-        how="left",
-    )
-    measures["lfl_partners"] = measures["lfl_partners"].astype("Int64")
+    measures = add_like_for_like(add_yoy(measures), prepared)
     rep.advance(label="status")
 
     lower = measures["direction"].eq("lower")
@@ -245,6 +243,7 @@ def compute_outcomes(
             "flat_tolerance_pct": th.flat_tolerance_pct,
         },
         "enforcement": enforcement(measures, latest),
+        "missing_returns": missing_returns_list(measures, latest),
         "endorsement": endorsement(measures, latest),
         "gaps": gaps,
         "social_value": summarise_social_value(measures, framework, latest),
@@ -312,6 +311,7 @@ def headline_metrics(
             "at_risk": int(r.n_at_risk),
             "off_track": int(r.n_off_track),
             "no_data": int(r.n_no_data),
+            "no_target": int(r.n_no_target),
             "social_value_gbp": sv["by_theme"].get(str(r.theme), 0.0),
             "contract_value_share": gaps["theme_contract_value_share"].get(str(r.theme)),
         }
@@ -526,8 +526,9 @@ def run_compute_stage(
     console.print(
         f"[green]computed[/] {paths.measures} for {findings['latest_period']}: "
         f"{findings['coverage'].get(str(findings['latest_period']), 0)} partners reporting, "
-        f"{sum(1 for e in findings['enforcement'] if e['current'])} contract measures for "
-        f"enforcement, {len(findings['endorsement'])} partners endorsed, "
+        f"{len(findings.get('missing_returns') or [])} missing returns to chase, "
+        f"{sum(1 for e in findings['enforcement'] if e['current'])} contract measures off track "
+        f"two years running, {len(findings['endorsement'])} partners endorsed, "
         f"{len(findings['gaps']['uncovered_measures'])} measures uncovered, "
         f"social value estimate GBP {sv['borough']:,.0f}",
         highlight=False,

@@ -152,7 +152,12 @@ def print_summary(
     console.print(
         f"[bold]validate {summary['cycle']}[/]: {len(summary['files'])} files, {t['rows']} rows: "
         f"[green]{t['clean']} accepted[/], [red]{t['quarantined']} quarantined[/], "
-        f"{t['superseded']} superseded; reconciles: {'yes' if summary['reconciles'] else 'NO'}",
+        f"{t['superseded']} superseded; "
+        + (
+            "every row accounted for"
+            if summary["reconciles"]
+            else "[red]ROW COUNTS DO NOT ADD UP: tell the pipeline's maintainers[/]"
+        ),
         highlight=False,
     )
 

@@ -19,6 +19,14 @@ from pipeline.framework import Measure
 from pipeline.params import load_params
 from pipeline.report_blocks import Blocks
 from pipeline.report_data import AudienceView, suppressed_reason
+from pipeline.status import (
+    NO_DATA,
+    NO_RETURN,
+    NO_TARGET,
+    Thresholds,
+    partner_overall,
+    rules_in_words,
+)
 
 fmt = charts.fmt_number
 _num = rb.as_number
@@ -46,6 +54,38 @@ def _pct(v: Any, signed: bool = True) -> str:
 def _share(v: Any) -> str:
     f = _num(v)
     return "—" if f is None else f"{f * 100:.0f}%"
+
+
+NOT_COMPARABLE = "not comparable"
+
+
+def _change(r: Any) -> str:
+    """The like-for-like change of a row (the same contracts in both years), as a reader sees it.
+
+    `—` without a figure this year, or without one last year (nothing to compare);
+    `not comparable` when there are figures for both years but no contract returned the measure
+    in both (so any change would only show who reported).
+    """
+    if _num(getattr(r, "value", None)) is None:
+        return "—"
+    if _num(getattr(r, "prev_value", None)) is None:
+        return "—"
+    pct = _num(getattr(r, "lfl_yoy_pct", None))
+    if pct is not None:
+        return _pct(pct)
+    before, now = _num(getattr(r, "lfl_prev_value", None)), _num(getattr(r, "lfl_value", None))
+    if before == 0 and now is not None:
+        return "from 0" if now else "no change"
+    return NOT_COMPARABLE
+
+
+def _thresholds(view: AudienceView) -> Thresholds:
+    t = view.findings.get("thresholds") or {}
+    return Thresholds(
+        float(t.get("on_track", Thresholds.on_track)),
+        float(t.get("at_risk", Thresholds.at_risk)),
+        float(t.get("flat_tolerance_pct", Thresholds.flat_tolerance_pct)),
+    )
 
 
 def _measure(view: AudienceView, mid: str) -> Measure | None:
@@ -117,17 +157,37 @@ def _theme_counts(view: AudienceView, level: str, partner: str | None = None) ->
     return rows
 
 
+def pass_rates(validation: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """Rows accepted and rows read, for partner returns and for the council's own files apart.
+
+    A superseded row was accepted (a later submission replaced it). One bad spend file must not
+    make every partner look bad, so the two are never pooled.
+    """
+    out = {"returns": [0, 0], "council": [0, 0]}
+    for f in validation.get("files") or []:
+        group = "returns" if f.get("kind") == "returns" else "council"
+        out[group][0] += int(f.get("clean") or 0) + int(f.get("superseded") or 0)
+        out[group][1] += int(f.get("rows") or 0)
+    return {k: (a, b) for k, (a, b) in out.items()}
+
+
+def _rate(accepted: int, rows: int) -> str:
+    return "—" if rows == 0 else f"{accepted / rows * 100:.0f}%"
+
+
 def council_summary(view: AudienceView) -> Blocks:
-    """Page one: every theme at a glance, headline changes, social value, data quality."""
+    """Page one: the summary a councillor reads first, then every theme at a glance."""
     fw = view.framework
     ts = _theme_counts(view, "borough").set_index("theme")
     sv = view.findings.get("social_value") or {}
     coverage = (view.findings.get("coverage") or {}).get(view.latest_period)
     n_partners = len(view.partners)
-    statuses = [str(ts.loc[t.code, "status"]) if t.code in ts.index else "no data" for t in fw]
+    statuses = [str(ts.loc[t.code, "status"]) if t.code in ts.index else NO_DATA for t in fw]
     on = sum(s == "on track" for s in statuses)
-    pass_rate = _num(view.validation.get("pass_rate"))
+    rates = pass_rates(view.validation)
     blocks: list[rb.Block] = [
+        rb.heading("Summary", 3),
+        rb.bullets(council_sentences(view)),
         rb.kpis(
             [
                 ("Themes on track", f"{on} of {len(fw.themes)}", f"in {view.latest_period}"),
@@ -138,13 +198,19 @@ def council_summary(view: AudienceView) -> Blocks:
                 ),
                 (
                     "Partners reporting",
-                    f"{coverage if coverage is not None else '—'} of {n_partners}",
+                    f"{coverage if coverage is not None else 0} of {n_partners}",
                     f"made a return for {view.latest_period}",
                 ),
                 (
-                    "Data-quality pass rate",
-                    _share(pass_rate) if pass_rate is not None else "—",
-                    "of input rows accepted",
+                    "Returns accepted",
+                    _rate(*rates["returns"]),
+                    f"{rates['returns'][0]:,} of {rates['returns'][1]:,} rows partners sent",
+                ),
+                (
+                    "Council files accepted",
+                    _rate(*rates["council"]),
+                    f"{rates['council'][0]:,} of {rates['council'][1]:,} rows of the registers "
+                    "and spend",
                 ),
             ]
         ),
@@ -164,71 +230,191 @@ def council_summary(view: AudienceView) -> Blocks:
                 c("n_on_track"),
                 c("n_at_risk"),
                 c("n_off_track"),
+                c("n_no_target"),
                 c("n_no_data") + c("n_no_return"),
             )
         )
-    blocks.append(charts.scorecard_chart(f"Theme status, {view.latest_period}", items))
+    blocks.append(
+        charts.scorecard_chart(
+            f"Theme status, {view.latest_period}", [(*i[:6], i[6] + i[7]) for i in items]
+        )
+    )
     blocks.append(
         rb.table(
-            ["Theme", "Ambition", "Status", "On track", "At risk", "Off track", "No data"],
             [
-                [f"{code} {name}", fw.theme(code).ambition, rb.status_label(st), a, b, c_, d]
-                for code, name, st, a, b, c_, d in items
+                "Theme",
+                "Ambition",
+                "Status",
+                "On track",
+                "At risk",
+                "Off track",
+                "No target",
+                "No data",
+            ],
+            [
+                [f"{code} {name}", fw.theme(code).ambition, rb.status_label(st), a, b, c_, d, e]
+                for code, name, st, a, b, c_, d, e in items
             ],
             caption=f"Theme status in {view.latest_period} (borough, all partners)",
-            numeric=(3, 4, 5, 6),
+            numeric=(3, 4, 5, 6, 7),
             status_col=2,
-            widths=(1.3, 2.6, 1.1, 0.6, 0.6, 0.6, 0.6),
+            widths=(1.3, 2.6, 1.1, 0.6, 0.6, 0.6, 0.6, 0.6),
         )
     )
     blocks.extend(headline_changes(view).blocks)
     return Blocks(blocks)
 
 
+def ranked_changes(rows: pd.DataFrame, view: AudienceView) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows of the latest year with a like-for-like change, largest move first; and the rows
+    with a figure this year and last year but no like-for-like base (not comparable)."""
+    latest = _latest(rows, view)
+    has = latest["value"].notna()
+    comparable = latest[has & latest["lfl_yoy_pct"].notna()].copy()
+    comparable["_move"] = comparable["lfl_yoy_pct"].abs()
+    comparable = comparable.sort_values(["_move", "measure_id"], ascending=[False, True])
+    other = latest[has & latest["lfl_yoy_pct"].isna() & latest["prev_value"].notna()]
+    return comparable, other
+
+
+def _direction(view: AudienceView, r: Any) -> str:
+    m = _measure(view, r.measure_id)
+    sign = -1.0 if m is not None and m.direction == "lower" else 1.0
+    good = float(r.lfl_yoy_pct) * sign
+    tol = _thresholds(view).flat_tolerance_pct
+    return "better" if good > tol else "worse" if good < -tol else "about the same"
+
+
+def council_sentences(view: AudienceView) -> list[str]:
+    """Five to eight plain sentences a councillor reads first; each states a number shown
+    further down the report (theme table, headline changes, attention lists, spend)."""
+    fw = view.framework
+    latest = view.latest_period
+    ts = _theme_counts(view, "borough").set_index("theme")
+    statuses = {
+        t.code: (str(ts.loc[t.code, "status"]) if t.code in ts.index else NO_DATA) for t in fw
+    }
+    on = [f"{t.code} {t.name}" for t in fw if statuses[t.code] == "on track"]
+    off = [f"{t.code} {t.name}" for t in fw if statuses[t.code] == "off track"]
+    out = [
+        f"{len(on)} of {len(fw.themes)} themes are on track in {latest}"
+        + (f" ({', '.join(on)})" if on else "")
+        + (f"; off track: {', '.join(off)}." if off else ".")
+    ]
+    coverage = (view.findings.get("coverage") or {}).get(latest)
+    out.append(
+        f"{coverage or 0} of {len(view.partners)} registered partners made a return for {latest}."
+    )
+    comparable, _ = ranked_changes(_rows(view, "borough"), view)
+    if not comparable.empty:
+        judged = [(r, _direction(view, r)) for r in comparable.itertuples()]
+        better = [r for r, d in judged if d == "better"]
+        worse = [r for r, d in judged if d == "worse"]
+        for word, group in (("improvement", better), ("decline", worse)):
+            if group:
+                r = group[0]
+                m = _measure(view, r.measure_id) or _dummy(r.measure_id)
+                out.append(
+                    f"The biggest like-for-like {word} was {r.measure_id} {m.short}: "
+                    f"{_pct(r.lfl_yoy_pct)} on the {int(r.lfl_contracts)} contract(s) that "
+                    "reported it in both years."
+                )
+    missing = view.findings.get("missing_returns") or []
+    who = len({m.get("partner_id") for m in missing})
+    out.append(
+        f"{len(missing)} committed return(s) for {latest} are missing from {who} partner(s): "
+        "chase them (see Returns to chase)."
+        if missing
+        else f"Every committed return for {latest} came in."
+    )
+    current = [e for e in view.findings.get("enforcement") or [] if e.get("current")]
+    out.append(
+        f"{len(current)} contract measure(s) have been off track two years running: consider "
+        "enforcement (see Contracts for enforcement)."
+        if current
+        else "No contract measure has been off track two years running."
+    )
+    endorsed = view.findings.get("endorsement") or []
+    names = _names(view)
+    out.append(
+        f"{len(endorsed)} partner(s) met every commitment with a target and can be endorsed: "
+        f"{', '.join(names.get(str(p), str(p)) for p in endorsed)}."
+        if endorsed
+        else "No partner met every commitment this year, so none is endorsed."
+    )
+    by_period = ((view.findings.get("spend") or {}).get("by_period")) or {}
+    if by_period:
+        p = max(by_period)
+        s = by_period[p]
+        out.append(
+            f"In {p}, {_pct(s.get('local_share'), signed=False)} of council spend went to "
+            f"suppliers in the borough, {_pct(s.get('sme_share'), signed=False)} to SMEs and "
+            f"{_pct(s.get('vcfs_share'), signed=False)} to the voluntary and community sector."
+        )
+    return out
+
+
 def headline_changes(view: AudienceView, limit: int = 6) -> Blocks:
-    """The largest year-on-year moves at borough level, better and worse."""
-    b = _latest(_rows(view, "borough"), view)
-    b = b[b["yoy_pct"].notna()].copy()
-    if b.empty:
-        return Blocks([rb.note("No year-on-year changes: only one year is on record.")])
-    b["abs_move"] = b["yoy_pct"].abs()
-    b = b.sort_values(["abs_move", "measure_id"], ascending=[False, True]).head(limit)
-    rows = []
-    for r in b.itertuples():
-        m = _measure(view, r.measure_id)
-        unit = m.unit if m else "count"
-        better = {True: "better", False: "worse"}.get(
-            None if pd.isna(r.improved) else bool(r.improved), "not comparable"
-        )
-        rows.append(
-            [
-                r.measure_id,
-                m.short if m else "",
-                fmt(_num(r.prev_value), unit),
-                fmt(_num(r.value), unit),
-                _pct(r.yoy_pct),
-                better,
-            ]
-        )
-    return Blocks(
-        [
-            rb.heading("Headline changes since last year", 3),
+    """The largest like-for-like moves at borough level (the same contracts in both years).
+
+    A borough total can move only because different partners reported; the change shown and
+    ranked is therefore the like-for-like one, with its coverage. A measure with no contract in
+    both years is named as not comparable and never ranked.
+    """
+    comparable, other = ranked_changes(_rows(view, "borough"), view)
+    if comparable.empty and other.empty:
+        return Blocks([rb.note("No year-on-year changes: no measure has figures for two years.")])
+    blocks: list[rb.Block] = [rb.heading("Headline changes since last year", 3)]
+    if not comparable.empty:
+        rows = []
+        for r in comparable.head(limit).itertuples():
+            m = _measure(view, r.measure_id)
+            unit = m.unit if m else "count"
+            rows.append(
+                [
+                    r.measure_id,
+                    m.short if m else "",
+                    fmt(_num(r.lfl_prev_value), unit),
+                    fmt(_num(r.lfl_value), unit),
+                    _pct(r.lfl_yoy_pct),
+                    f"{int(r.lfl_contracts)} of {int(r.n_returns)}",
+                    _direction(view, r),
+                ]
+            )
+        prev = str(comparable["prev_period"].iloc[0])
+        blocks.append(
             rb.table(
                 [
                     "Measure",
                     "",
-                    str(b["prev_period"].iloc[0]),
+                    prev,
                     view.latest_period,
                     "Change",
+                    "Contracts in both years",
                     "Direction",
                 ],
                 rows,
-                caption="Largest year-on-year changes across the borough",
-                numeric=(2, 3, 4),
-                widths=(0.8, 2.6, 1, 1, 0.8, 1),
-            ),
-        ]
-    )
+                caption=(
+                    "Largest like-for-like changes across the borough: figures over the same "
+                    "contracts in both years"
+                ),
+                numeric=(2, 3, 4, 5),
+                widths=(0.8, 2.4, 0.9, 0.9, 0.8, 1, 1),
+            )
+        )
+    if not other.empty:
+        blocks.append(
+            rb.para(
+                ("b", "Not comparable: "),
+                "; ".join(
+                    f"{r.measure_id} {(_measure(view, r.measure_id) or _dummy(r.measure_id)).short}"
+                    for r in other.sort_values("measure_id").itertuples()
+                )
+                + ". No contract returned these in both years, so a change would only show "
+                "which partners reported.",
+            )
+        )
+    return Blocks(blocks)
 
 
 def _measure_table(view: AudienceView, rows: pd.DataFrame, *, coverage: bool) -> rb.Block:
@@ -242,7 +428,7 @@ def _measure_table(view: AudienceView, rows: pd.DataFrame, *, coverage: bool) ->
             fmt(_num(r.value), unit),
             fmt(_num(r.target), unit),
             _share(r.achieved_share),
-            _pct(r.yoy_pct),
+            _change(r),
             rb.status_label(r.status),
         ]
         if coverage:
@@ -251,7 +437,7 @@ def _measure_table(view: AudienceView, rows: pd.DataFrame, *, coverage: bool) ->
             )
         body.append(line)
     cols = ["Measure", "", view.latest_period, "Target", "Achieved", "Change", "Status"]
-    widths = [0.8, 2.5, 0.9, 0.9, 0.8, 0.8, 1.1]
+    widths = [0.8, 2.4, 0.9, 0.9, 0.8, 1, 1.1]
     if coverage:
         cols.append("Partners")
         widths.append(0.7)
@@ -264,56 +450,124 @@ def _measure_table(view: AudienceView, rows: pd.DataFrame, *, coverage: bool) ->
     )
 
 
-def _series(view: AudienceView, rows: pd.DataFrame, mids: list[str]) -> list:
+def _series(
+    view: AudienceView, rows: pd.DataFrame, mids: list[str], prefix: str = ""
+) -> list[charts.Series]:
+    """One chart series per measure: the value and that year's own target, every period, and
+    for a year without a figure its status (`no return`, or `no data` when none was expected;
+    `no spend data` for a council-level figure)."""
     out = []
     for mid in mids:
         m = _measure(view, mid)
-        r = rows[rows["measure_id"] == mid].set_index("period")
+        r = rows[rows["measure_id"] == mid].drop_duplicates("period").set_index("period")
         values = [_num(r.loc[p, "value"]) if p in r.index else None for p in view.periods]
-        target = (
-            _num(r.loc[view.latest_period, "target"]) if view.latest_period in r.index else None
-        )
-        out.append((mid, m.short if m else mid, m.unit if m else "count", values, target))
+        targets = [_num(r.loc[p, "target"]) if p in r.index else None for p in view.periods]
+        council = bool(len(r)) and str(r["level"].iloc[0]) == "council"
+        missing = [
+            "no spend data"
+            if council
+            else NO_RETURN
+            if p in r.index and r.loc[p, "status"] == NO_RETURN
+            else NO_DATA
+            for p in view.periods
+        ]
+        short = prefix + (m.short if m else mid)
+        out.append((mid, short, m.unit if m else "count", values, targets, missing))
     return out
 
 
 def council_theme(view: AudienceView, code: str) -> Blocks:
-    """One theme: its outcomes, each measure's latest figure, trend and coverage of partners."""
+    """One theme: its outcomes, each measure's latest figure, trend and coverage of partners.
+
+    Partner-reported figures (borough totals of the returns) and council-level figures (computed
+    from the council's own spend) are different things, so they get separate tables and lines.
+    """
     t = view.framework.theme(code)
     m = view.measures
-    borough = m[m["level"].isin(["borough", "council"])]
-    rows = borough[borough["theme"] == code]
+    rows = m[m["level"].eq("borough") & m["theme"].eq(code)]
+    council = m[m["level"].eq("council") & m["theme"].eq(code)]
     latest = _latest(rows, view)
     blocks: list[rb.Block] = [
         rb.heading(f"{t.code} {t.name}: {t.ambition}", 2, anchor=f"theme-{t.code.lower()}"),
-        rb.para(("b", "Outcomes: "), "; ".join(t.outcomes) + "."),
+        {**rb.para(("b", "Outcomes: "), "; ".join(t.outcomes) + "."), "keep_with_next": True},
     ]
-    silent = [m for m in t.measures if m.id not in set(latest["measure_id"])]
-    if latest.empty:
+    reported = latest[latest["value"].notna()]
+    if reported.empty:
         blocks.append(
             rb.note(f"No partner reported on any {t.name} measure in {view.latest_period}.")
         )
     else:
-        table = _measure_table(view, latest, coverage=True)
-        table["caption"] = f"{t.code} measures in {view.latest_period}: borough totals"
-        blocks.append(table)
-    with_history = _sorted_ids(rows.loc[rows["value"].notna(), "measure_id"])
-    if with_history:
-        blocks.append(
-            charts.trend_chart(
-                f"{t.code} {t.name}: trend per measure",
-                view.periods,
-                _series(view, rows, with_history),
-            )
+        table = _measure_table(
+            view,
+            latest[latest["measure_id"].isin([x.id for x in t.measures if x.level == "partner"])],
+            coverage=True,
         )
+        table["caption"] = (
+            f"{t.code} measures reported by partners in {view.latest_period}: borough totals"
+        )
+        blocks.append(table)
+    council_latest = _latest(council, view)
+    if not council_latest.empty:
+        blocks.append(_council_measure_table(view, council_latest))
+    series = _series(view, rows, _sorted_ids(rows.loc[rows["value"].notna(), "measure_id"]))
+    series += _series(
+        view,
+        council,
+        _sorted_ids(council.loc[council["value"].notna(), "measure_id"]),
+        "(council spend) ",
+    )
+    if series:
+        blocks.append(
+            charts.trend_chart(f"{t.code} {t.name}: trend per measure", view.periods, series)
+        )
+    silent = [
+        x for x in t.measures if x.level == "partner" and x.id not in set(reported["measure_id"])
+    ]
     if silent:
         blocks.append(
             rb.para(
-                ("b", "Not reported by any partner: "),
-                "; ".join(f"{m.id} {m.short}" for m in silent) + ".",
+                ("b", f"Not reported by any partner in {view.latest_period}: "),
+                "; ".join(f"{x.id} {x.short}" for x in silent) + ".",
             )
         )
     return Blocks(blocks)
+
+
+def _council_measure_table(view: AudienceView, rows: pd.DataFrame) -> rb.Block:
+    """Council-level measures (from the council's own spend): share, change, payments."""
+    body = []
+    for r in rows.sort_values("measure_id").itertuples():
+        m = _measure(view, r.measure_id)
+        body.append(
+            [
+                r.measure_id,
+                f"{m.short if m else ''} (council spend)",
+                fmt(_num(r.value), m.unit if m else "percent"),
+                _pts(r.yoy_abs),
+                rb.status_label(r.status),
+                fmt(_num(r.n_returns), "count"),
+                fmt(_num(r.partners_covered), "count"),
+            ]
+        )
+    return rb.table(
+        [
+            "Measure",
+            "",
+            "Share of council spend",
+            "Change",
+            "Status",
+            "Payments",
+            "Suppliers paid",
+        ],
+        body,
+        caption=(
+            f"Council-level measures in {view.latest_period}: computed from the council's own "
+            "spend, not reported by partners (see the spend section)"
+        ),
+        numeric=(2, 3, 5, 6),
+        status_col=4,
+        widths=(0.8, 2.4, 1, 0.9, 1.1, 0.8, 0.8),
+    )
 
 
 def council_targets(view: AudienceView) -> Blocks:
@@ -321,7 +575,14 @@ def council_targets(view: AudienceView) -> Blocks:
     latest = _latest(_rows(view, "borough"), view)
     latest = latest[latest["achieved_share"].notna()].sort_values("measure_id")
     if latest.empty:
-        return Blocks([rb.note("No measure has a target this year.")])
+        return Blocks(
+            [
+                rb.note(
+                    "No borough figure has a target this year: a borough target is shown only "
+                    "when every return behind the figure carries one."
+                )
+            ]
+        )
     items = [
         (
             r.measure_id,
@@ -587,35 +848,81 @@ def _names(view: AudienceView) -> dict[str, str]:
 
 
 def council_attention(view: AudienceView) -> Blocks:
+    """Two lists with two different actions: returns to chase, and contracts for enforcement."""
     names = _names(view)
-    enforcement = view.findings.get("enforcement") or []
-    blocks: list[rb.Block] = []
-    if enforcement:
+    latest = view.latest_period
+    missing = view.findings.get("missing_returns") or []
+    enforcement = [e for e in view.findings.get("enforcement") or [] if e.get("current")]
+    blocks: list[rb.Block] = [rb.heading("Returns to chase", 3, anchor="chase")]
+    if missing:
+        blocks.append(
+            rb.para(
+                f"Committed measures with no return for {latest}: the contract committed to the "
+                "measure and was running (or reported it last year), and nothing came. The "
+                "action is to chase the return; a missing return is not counted as zero."
+            )
+        )
         blocks.append(
             rb.table(
-                ["Contract", "Partner", "Measure", "Periods without a return"],
+                ["Contract", "Partner", "Measure", "Returned in an earlier year"],
                 [
                     [
                         e.get("contract_id"),
-                        names.get(str(e.get("partner_id")), e.get("partner_id")),
-                        f"{e.get('measure_id')} {(_measure(view, str(e.get('measure_id'))) or _dummy('')).short}",
-                        ", ".join(e.get("periods") or []),
+                        names.get(str(e.get("partner_id")), _text(e.get("partner_id"))),
+                        f"{e.get('measure_id')} "
+                        f"{(_measure(view, str(e.get('measure_id'))) or _dummy('')).short}",
+                        "yes" if e.get("reported_before") else "no, never returned",
                     ]
-                    for e in enforcement
+                    for e in missing
                 ],
-                caption="Contracts for management attention: committed measures with no return",
-                widths=(1, 2, 2.4, 1.4),
+                caption=f"Returns to chase: committed measures with no return for {latest}",
+                widths=(1, 2, 2.6, 1.2),
             )
         )
     else:
-        blocks.append(rb.note("No contract needs management attention this year."))
+        blocks.append(rb.note(f"Every committed return for {latest} came in."))
+    blocks.append(rb.heading("Contracts for enforcement", 3, anchor="enforcement"))
+    if enforcement:
+        blocks.append(
+            rb.para(
+                "Contract measures off track in two or more consecutive years up to "
+                f"{latest}. The action is contract management: the partner did return, and "
+                "fell short. 'Against target' says whether every one of those years was judged "
+                "against a committed target (firmer ground) rather than a fall since the year "
+                "before."
+            )
+        )
+        blocks.append(
+            rb.table(
+                ["Contract", "Partner", "Measure", "Years off track", "Against target"],
+                [
+                    [
+                        e.get("contract_id"),
+                        names.get(str(e.get("partner_id")), _text(e.get("partner_id"))),
+                        f"{e.get('measure_id')} "
+                        f"{(_measure(view, str(e.get('measure_id'))) or _dummy('')).short}",
+                        ", ".join(e.get("periods") or []),
+                        "yes" if e.get("against_target") else "no",
+                    ]
+                    for e in enforcement
+                ],
+                caption="Contracts for enforcement: off track two years running",
+                widths=(1, 2, 2.4, 1.4, 0.8),
+            )
+        )
+    else:
+        blocks.append(rb.note("No contract measure has been off track two years running."))
+    blocks.append(rb.heading("Partners to endorse", 3, anchor="endorse"))
     endorsed = view.findings.get("endorsement") or []
     if endorsed:
         blocks.append(
             rb.table(
                 ["Partner", "Name"],
                 [[p, names.get(str(p), "")] for p in endorsed],
-                caption="Partners to endorse: every committed measure on track",
+                caption=(
+                    f"Partners to endorse: every measure with a target on track in {latest}, "
+                    "and no committed return missing"
+                ),
                 widths=(1, 3),
             )
         )
@@ -625,26 +932,20 @@ def council_attention(view: AudienceView) -> Blocks:
 
 
 def partner_status_table(view: AudienceView) -> Blocks:
-    """Council only: every partner's theme status and returns."""
-    ts = view.theme_status
-    ts = ts[(ts["level"] == "partner") & (ts["period"] == view.latest_period)]
+    """Council only: every partner's overall status (the same rule as the index and the
+    partner's own report) and the rows it sent."""
+    overall = partner_overall(view.measures, view.latest_period)
     rows = []
     q = view.validation.get("partners") or {}
     for r in view.partners.sort_values("partner_id").itertuples():
-        own = ts[ts["partner_id"] == r.partner_id]
-        statuses = own["status"].tolist()
-        worst = next(
-            (s for s in ("off track", "no return", "at risk", "on track") if s in statuses),
-            "no data",
-        )
         qp = q.get(str(r.partner_id), {})
         rows.append(
             [
                 r.partner_id,
                 r.name,
-                rb.status_label(worst),
-                str(qp.get("rows", "—")),
-                str(qp.get("quarantined", "—")),
+                rb.status_label(overall.get(str(r.partner_id), NO_DATA)),
+                fmt(_num(qp.get("rows")) or 0, "count"),
+                fmt(_num(qp.get("quarantined")) or 0, "count"),
             ]
         )
     return Blocks(
@@ -652,7 +953,10 @@ def partner_status_table(view: AudienceView) -> Blocks:
             rb.table(
                 ["Partner", "Name", "Overall status", "Rows sent", "Rows rejected"],
                 rows,
-                caption=f"Partners in {view.latest_period} (overall: the worst theme status)",
+                caption=(
+                    f"Partners in {view.latest_period} (overall: the worst status among the "
+                    "partner's measures)"
+                ),
                 numeric=(3, 4),
                 status_col=2,
                 widths=(0.8, 2.6, 1.2, 0.8, 0.9),
@@ -661,17 +965,45 @@ def partner_status_table(view: AudienceView) -> Blocks:
     )
 
 
+#: The data-quality checks in plain words (the Great Expectations names stay in the Data Docs).
+CHECK_WORDS = {
+    "expect_column_values_to_not_be_null": "a value is given",
+    "expect_column_values_to_be_null": "left empty where it must be",
+    "expect_column_values_to_be_between": "the value is within the allowed range",
+    "expect_column_values_to_match_regex": "the value has the expected form",
+    "expect_column_values_to_be_in_set": "the value is one of those allowed",
+    "expect_column_values_to_not_be_in_set": "the value is not one of those refused",
+    "expect_column_values_to_be_unique": "the value appears only once",
+    "expect_compound_columns_to_be_unique": "the combination appears only once",
+    "file_has_required_columns": "the file has the required columns",
+    "file_is_readable": "the file can be read",
+}
+
+
+def check_words(expectation: Any) -> str:
+    """A check's name as a reader understands it."""
+    name = _text(expectation)
+    return CHECK_WORDS.get(name, name.replace("_", " ") or "—")
+
+
 def data_quality(view: AudienceView, link_prefix: str = "../") -> Blocks:
     v = view.validation
+    rates = pass_rates(v)
     totals = v.get("totals") or {}
+    (ra, rn), (ca, cn) = rates["returns"], rates["council"]
     blocks: list[rb.Block] = [
         rb.para(
-            f"{totals.get('rows', 0):,} input rows: {totals.get('clean', 0):,} accepted, "
-            f"{totals.get('superseded', 0):,} superseded by a later submission and "
-            f"{totals.get('quarantined', 0):,} rejected. Pass rate "
-            f"{_share(v.get('pass_rate'))}. Counts "
-            f"{'reconcile' if v.get('reconciles') else 'DO NOT reconcile'} between raw and "
-            "clean."
+            f"Partner returns: {ra:,} of {rn:,} rows accepted ({_rate(ra, rn)}). "
+            f"The council's own files (partner and contract registers, spend and supplier "
+            f"files): {ca:,} of {cn:,} rows accepted ({_rate(ca, cn)}). "
+            f"Returned rows replaced by a later submission (counted as accepted): "
+            f"{_num(totals.get('superseded')) or 0:,.0f}. "
+            + (
+                "Every row read is either accepted or listed as rejected: none is lost."
+                if v.get("reconciles")
+                else "WARNING: the row counts do not add up between the files read and the "
+                "tables written; tell the pipeline's maintainers."
+            )
         ),
     ]
     review = v.get("review")  # recorded by `svf review --sign` (pipeline/review.py)
@@ -687,11 +1019,11 @@ def data_quality(view: AudienceView, link_prefix: str = "../") -> Blocks:
                 ["File kind", "Check", "Column", "Rows checked", "Failed", "Pass rate"],
                 [
                     [
-                        e.get("kind"),
-                        e.get("expectation"),
-                        e.get("column") or "",
-                        e.get("evaluated"),
-                        e.get("failed"),
+                        _text(e.get("kind")),
+                        check_words(e.get("expectation")),
+                        "any" if _text(e.get("column")) in ("", "*") else _text(e.get("column")),
+                        fmt(_num(e.get("evaluated")) or 0, "count"),
+                        fmt(_num(e.get("failed")) or 0, "count"),
                         _share(e.get("pass_rate")),
                     ]
                     for e in failing
@@ -707,31 +1039,37 @@ def data_quality(view: AudienceView, link_prefix: str = "../") -> Blocks:
                 "type": "link",
                 "text": "Open the full data-quality results (Data Docs)",
                 "href": f"{link_prefix}data-quality/index.html",
+                # What a PDF prints instead of a link that means nothing once it is emailed.
+                "document": (
+                    f"The full data-quality results are in the Data Docs of review cycle "
+                    f"{view.cycle} (data-quality/index.html in the cycle's report folder)."
+                ),
             }
         )
     return Blocks(blocks)
 
 
 def appendix(view: AudienceView, workspace: str | Path = ".") -> Blocks:
-    """The framework's own wording and the method: roll-up, thresholds, proxies."""
+    """The framework's own wording and the method: roll-up, status rules, proxies."""
     fw = view.framework
-    params = load_params(Path(workspace) / "params.yaml")
-    st = params["status"]
+    th = Thresholds.from_params(load_params(Path(workspace) / "params.yaml"))
     blocks: list[rb.Block] = [
         rb.heading("Method", 3),
         rb.bullets(
             [
-                "Partners' returns are added up per measure as the framework says: a sum for counts, "
-                "hours and money; a mean or a weighted mean for percentages.",
-                f"Status: on track when the achieved share of target is at least "
-                f"{float(st['on_track']) * 100:.0f}%, at risk from {float(st['at_risk']) * 100:.0f}%, "
-                "off track below that. Without a target, a year-on-year move the wrong way counts as at "
-                f"risk (within {float(st['flat_tolerance_pct']):g}% counts as flat).",
-                "A missing return is never counted as zero: it shows as 'no return' and is left out of "
-                "totals.",
+                "Partners' returns are added up per measure as the framework says: a sum for "
+                "counts, hours and money; a mean or a weighted mean for percentages.",
+                "Change since last year is like for like: it compares the same contracts in "
+                "both years, so a total does not rise just because more partners reported. "
+                "Where no contract reported a measure in both years the change is 'not "
+                "comparable'.",
+                "Council-level measures (marked 'council spend') are computed from the "
+                "council's own published spend, not from partner returns.",
                 "Social value in GBP is an estimate: the figure times a proxy value per unit.",
             ]
         ),
+        rb.heading("How status is decided", 3, anchor="status-rules"),
+        rb.bullets(rules_in_words(th)),
     ]
     proxies = fw.proxies
     if proxies:
@@ -750,7 +1088,14 @@ def appendix(view: AudienceView, workspace: str | Path = ".") -> Blocks:
                 rb.table(
                     ["Id", "Measure (framework wording)", "Unit", "Better", "Roll-up"],
                     [
-                        [m.id, m.text, m.unit, m.direction, m.rollup.replace("_", " ")]
+                        [
+                            m.id,
+                            m.text
+                            + (" (council level, from spend)" if m.level == "council" else ""),
+                            m.unit,
+                            m.direction,
+                            m.rollup.replace("_", " "),
+                        ]
                         for m in t.measures
                     ],
                     caption=f"{t.code} {t.name}: {t.ambition}",
@@ -773,37 +1118,42 @@ def _committed(view: AudienceView) -> list[str]:
 def partner_summary(view: AudienceView) -> Blocks:
     mine = _latest(_rows(view, "partner"), view)
     committed = _committed(view)
-    statuses = mine["status"].tolist()
+    counts = mine["status"].value_counts()
+    overall = partner_overall(view.measures, view.latest_period).get(view.audience, NO_DATA)
     sv = ((view.findings.get("social_value") or {}).get("by_partner") or {}).get(view.audience)
     rejected = len(view.quarantine)
+    sent = _num(((view.validation.get("partners") or {}).get(view.audience) or {}).get("rows"))
     blocks: list[rb.Block] = [
+        rb.heading("Summary", 3),
+        rb.bullets(partner_sentences(view)),
         rb.kpis(
             [
-                (
-                    "Measures committed",
-                    str(len(committed)),
-                    f"across {len(view.contracts)} contract(s)",
-                ),
+                ("Overall status", rb.status_label(overall), f"in {view.latest_period}"),
                 (
                     "On track",
-                    f"{statuses.count('on track')} of {len(mine)}",
-                    f"measures due for {view.latest_period}",
+                    f"{int(counts.get('on track', 0))} of {len(mine)}",
+                    f"measures for {view.latest_period} ({len(committed)} committed across "
+                    f"{len(view.contracts)} contract(s))",
                 ),
                 # No return is not zero: without a figure there is no estimate to show.
                 (
-                    "Social value delivered",
+                    "Social value",
                     "—" if _num(sv) is None else fmt(_num(sv), "GBP"),
                     "estimated from proxy values"
                     if _num(sv) is not None
-                    else "no return with a proxy value",
+                    else "none estimated: no figure with a proxy value",
                 ),
-                ("Rows rejected", str(rejected), "see 'Returns we could not accept'"),
+                (
+                    ("Rows rejected", f"{rejected} of {int(sent)}", "rows you sent")
+                    if sent
+                    else ("Rows received", "none", "you sent no rows this cycle")
+                ),
             ]
-        )
+        ),
     ]
     if not mine.empty:
         table = _measure_table(view, mine, coverage=False)
-        table["caption"] = f"Your returns for {view.latest_period} against your targets"
+        table["caption"] = f"Your figures for {view.latest_period} against your targets"
         blocks.append(table)
         items = [
             (
@@ -822,6 +1172,79 @@ def partner_summary(view: AudienceView) -> Blocks:
     else:
         blocks.append(rb.note(f"We have no return from you for {view.latest_period}."))
     return Blocks(blocks)
+
+
+def partner_sentences(view: AudienceView) -> list[str]:
+    """The plain sentences a partner reads first; each states a number shown further down."""
+    latest = view.latest_period
+    mine = _latest(_rows(view, "partner"), view)
+    overall = partner_overall(view.measures, latest).get(view.audience, NO_DATA)
+    counts = mine["status"].value_counts()
+    out = []
+    if mine.empty:
+        out.append(f"We have no figures from you for {latest}.")
+    else:
+        parts = [
+            f"{int(counts.get(s, 0))} {s}"
+            for s in ("on track", "at risk", "off track", NO_RETURN, NO_TARGET)
+            if counts.get(s, 0)
+        ]
+        out.append(
+            f"Your overall status for {latest} is {overall}: of your {len(mine)} measure(s), "
+            + ", ".join(parts)
+            + "."
+        )
+    missing = mine[mine["status"].eq(NO_RETURN)]
+    if not missing.empty:
+        out.append(
+            f"We have no {latest} return for {len(missing)} measure(s) you committed to: "
+            + ", ".join(_sorted_ids(missing["measure_id"]))
+            + ". Please send them: a missing return is not counted as zero."
+        )
+    comparable, _ = ranked_changes(_rows(view, "partner"), view)
+    judged = [(r, _direction(view, r)) for r in comparable.itertuples()]
+    for word, want in (("improvement", "better"), ("decline", "worse")):
+        hit = next((r for r, d in judged if d == want), None)
+        if hit is not None:
+            m = _measure(view, hit.measure_id) or _dummy(hit.measure_id)
+            out.append(
+                f"Your biggest like-for-like {word} since last year was {hit.measure_id} "
+                f"{m.short}: {_pct(hit.lfl_yoy_pct)}."
+            )
+    sv = _num(
+        ((view.findings.get("social_value") or {}).get("by_partner") or {}).get(view.audience)
+    )
+    if sv is not None:
+        out.append(
+            f"Your figures for {latest} are worth an estimated {fmt(sv, 'GBP')} in social value."
+        )
+    enforcement = [e for e in view.findings.get("enforcement") or [] if e.get("current")]
+    if enforcement:
+        out.append(
+            f"{len(enforcement)} of your contract measure(s) have been off track two years "
+            "running ("
+            + ", ".join(f"{e.get('contract_id')} {e.get('measure_id')}" for e in enforcement)
+            + "); the council may raise them under the contract."
+        )
+    if view.audience in (view.findings.get("endorsement") or []):
+        out.append(
+            "Every measure you reported against a target is on track and no committed return "
+            "is missing: the council will endorse your contribution."
+        )
+    rejected = len(view.quarantine)
+    sent = int(
+        _num(((view.validation.get("partners") or {}).get(view.audience) or {}).get("rows")) or 0
+    )
+    if sent == 0:
+        out.append("We received no rows from you in this review cycle.")
+    elif rejected:
+        out.append(
+            f"We could not accept {rejected} of the {sent} row(s) you sent; they are listed with "
+            "the reason under 'Returns we could not accept'."
+        )
+    else:
+        out.append(f"We accepted all {sent} row(s) you sent.")
+    return out
 
 
 def partner_commitments(view: AudienceView) -> Blocks:
@@ -854,7 +1277,7 @@ def partner_commitments(view: AudienceView) -> Blocks:
 
 
 def partner_history(view: AudienceView) -> Blocks:
-    """Every measure the partner reported, year by year, with its trend."""
+    """Every measure the partner reported or owed, year by year, with its trend."""
     rows = _rows(view, "partner")
     mids = _sorted_ids(rows["measure_id"])
     if not mids:
@@ -870,23 +1293,26 @@ def partner_history(view: AudienceView) -> Blocks:
                 fmt(_num(r.value), unit),
                 fmt(_num(r.target), unit),
                 _share(r.achieved_share),
-                _pct(r.yoy_pct),
+                _change(r),
                 rb.status_label(r.status),
             ]
         )
-    return Blocks(
-        [
-            rb.table(
-                ["Measure", "Year", "Value", "Target", "Achieved", "Change", "Status"],
-                body,
-                caption="Your returns by year",
-                numeric=(2, 3, 4, 5),
-                status_col=6,
-                widths=(0.9, 0.9, 1, 1, 0.9, 0.9, 1.2),
-            ),
-            charts.trend_chart("Your figures by year", view.periods, _series(view, rows, mids)),
-        ]
-    )
+    blocks: list[rb.Block] = [
+        rb.table(
+            ["Measure", "Year", "Value", "Target", "Achieved", "Change", "Status"],
+            body,
+            caption="Your returns by year (change: like for like, the same contracts both years)",
+            numeric=(2, 3, 4, 5),
+            status_col=6,
+            widths=(0.9, 0.9, 1, 1, 0.9, 1, 1.2),
+        )
+    ]
+    drawn = _sorted_ids(rows.loc[rows["value"].notna(), "measure_id"])
+    if drawn:
+        blocks.append(
+            charts.trend_chart("Your figures by year", view.periods, _series(view, rows, drawn))
+        )
+    return Blocks(blocks)
 
 
 def partner_social_value(view: AudienceView) -> Blocks:
@@ -896,8 +1322,8 @@ def partner_social_value(view: AudienceView) -> Blocks:
         return Blocks(
             [
                 rb.note(
-                    "None of your measures has a proxy value, so no social value in "
-                    "GBP is estimated."
+                    f"No measure you returned for {view.latest_period} has a proxy value, so no "
+                    "social value in GBP is estimated."
                 )
             ]
         )
@@ -913,7 +1339,7 @@ def partner_social_value(view: AudienceView) -> Blocks:
             ]
         )
     total = float(mine["value_gbp"].sum())
-    rows.append(["Total", "", "", fmt(total, "GBP")])
+    rows.append(["Total", "all the measures above", "—", fmt(total, "GBP")])
     return Blocks(
         [
             rb.table(
@@ -929,14 +1355,19 @@ def partner_social_value(view: AudienceView) -> Blocks:
 
 def partner_rejected(view: AudienceView) -> Blocks:
     q = view.quarantine
+    sent = int(
+        _num(((view.validation.get("partners") or {}).get(view.audience) or {}).get("rows")) or 0
+    )
     if q.empty:
-        return Blocks([rb.para("Every row you sent was accepted. Thank you.")])
+        if sent == 0:
+            return Blocks([rb.note("We received no rows from you in this review cycle.")])
+        return Blocks([rb.para(f"Every row you sent ({sent:,}) was accepted. Thank you.")])
     rows = [
         [
-            _text(r.source_file),
-            "" if pd.isna(r.source_row) else str(int(r.source_row)),
-            _text(r.column),
-            _text(r.reason),
+            _text(r.source_file) or "—",
+            "whole file" if pd.isna(r.source_row) else str(int(r.source_row)),
+            _text(r.column) or "—",
+            _text(r.reason) or "—",
         ]
         for r in q.sort_values(["source_file", "source_row"]).itertuples()
     ]
@@ -966,7 +1397,8 @@ def partner_comments(view: AudienceView) -> Blocks:
     cols = [c for c in ("evidence", "comment") if c in r.columns]
     if r.empty or not cols:
         return Blocks([rb.note(f"No returns on record for {view.latest_period}.")])
-    r = r[r[cols].notna().any(axis=1)]
+    typed = r[cols].apply(lambda col: col.map(_text).str.strip().ne(""))
+    r = r[typed.any(axis=1)]
     if r.empty:
         return Blocks(
             [rb.para(f"You gave no evidence or comments with your {view.latest_period} returns.")]
@@ -976,11 +1408,11 @@ def partner_comments(view: AudienceView) -> Blocks:
         verified = getattr(x, "verified", None)
         rows.append(
             [
-                x.contract_id,
-                x.measure_id,
-                getattr(x, "evidence", None) or "",
-                "" if verified is None or pd.isna(verified) else ("yes" if verified else "no"),
-                getattr(x, "comment", None) or "",
+                _text(x.contract_id),
+                _text(x.measure_id),
+                _text(getattr(x, "evidence", None)) or "—",
+                "—" if verified is None or pd.isna(verified) else ("yes" if verified else "no"),
+                _text(getattr(x, "comment", None)) or "—",
             ]
         )
     return Blocks(
@@ -1014,7 +1446,8 @@ def partner_borough(view: AudienceView) -> Blocks:
         unit = m.unit if m else "count"
         now = bool(getattr(r, "suppressed", False))
         before = bool(getattr(r, "prev_suppressed", False))
-        change_hidden = now or before
+        lfl_n = _num(getattr(r, "lfl_partners", None))
+        change_hidden = now or before or (lfl_n is not None and 0 < lfl_n < k)
         if now or before:
             years = [p for p, h in ((r.prev_period, before), (r.period, now)) if h and p]
             withheld.append(f"{r.measure_id} {m.short if m else ''} ({', '.join(years)})")
@@ -1024,7 +1457,7 @@ def partner_borough(view: AudienceView) -> Blocks:
                 m.short if m else "",
                 hidden if before else fmt(_num(r.prev_value), unit),
                 hidden if now else fmt(_num(r.value), unit),
-                hidden if change_hidden else _pct(r.yoy_pct),
+                hidden if change_hidden else _change(r),
                 f"fewer than {k} partners"
                 if now
                 else hidden
@@ -1036,7 +1469,10 @@ def partner_borough(view: AudienceView) -> Blocks:
         rb.table(
             ["Measure", "", "Last year", view.latest_period, "Change", "Borough status"],
             rows,
-            caption="The borough as a whole (all partners together) on your measures",
+            caption=(
+                "The borough as a whole (all partners together) on your measures; change: like "
+                "for like"
+            ),
             numeric=(2, 3, 4),
             status_col=5,
             widths=(0.9, 2.5, 1, 1, 0.8, 1.2),

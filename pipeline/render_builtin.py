@@ -189,6 +189,11 @@ def tcontent(text: Any) -> str:
     return f"[#{tstr(text)}]"
 
 
+#: Tables up to this many rows are kept on one page in the PDF; longer ones break between rows,
+#: with the header repeated.
+KEEP_TOGETHER_ROWS = 25
+
+
 def _typst_table(b: Block) -> str:
     ncol = len(b["columns"])
     widths = b.get("widths") or [1] * ncol
@@ -205,7 +210,11 @@ def _typst_table(b: Block) -> str:
                 cells.append(tcontent(cell))
     body = f"table(columns: ({cols},), align: ({align},), {', '.join(cells)})"
     caption = f", caption: {tcontent(b['caption'])}" if b.get("caption") else ""
-    return f"#figure(kind: table, {body}{caption})\n"
+    figure = f"figure(kind: table, {body}{caption})"
+    if len(b["rows"]) <= KEEP_TOGETHER_ROWS:
+        # A short table moves whole to the next page rather than leave a row or two behind.
+        return f"#block(breakable: false, width: 100%, {figure})\n"
+    return f"#{figure}\n"
 
 
 def _typst_block(b: Block, images: dict[str, bytes]) -> str:
@@ -223,13 +232,17 @@ def _typst_block(b: Block, images: dict[str, bytes]) -> str:
                 if r["style"] == "i"
                 else f"#{s}"
             )
+        if b.get("keep_with_next"):
+            # An introduction (a theme's outcomes) stays on the page of what it introduces.
+            return f"#block(sticky: true, width: 100%)[{''.join(runs)}]\n\n"
         return "".join(runs) + "\n\n"
     if kind == "list":
         return "".join(f"- #{tstr(i)}\n" for i in b["items"]) + "\n"
     if kind == "note":
         return f"#note({tstr(b['text'])})\n"
     if kind == "link":
-        return f"#{tstr(b['text'] + ': ' + b['href'])}\n\n"
+        # A relative link means nothing once a PDF is emailed: name the document instead.
+        return f"#{tstr(b.get('document') or b['text'])}\n\n"
     if kind == "kpis":
         items = ", ".join(
             f"(label: {tstr(k['label'])}, value: {tstr(k['value'])}, note: {tstr(k['note'])})"
@@ -265,7 +278,10 @@ def to_typst(doc: Document) -> tuple[str, dict[str, bytes]]:
         if p.kind == "markdown":
             body.append(pandoc(p.markdown, "typst") + "\n")
         else:
-            body.extend(_typst_block(b, images) for b in p.blocks)
+            for b, after in zip(p.blocks, [*p.blocks[1:], None], strict=True):
+                if b["type"] == "para" and after is not None and after["type"] == "table":
+                    b = {**b, "keep_with_next": True}  # a table's introduction stays with it
+                body.append(_typst_block(b, images))
     head = (
         f"#show: report.with(title: {tstr(doc.title)}, subtitle: {tstr(doc.subtitle)}, "
         f"council: {tstr(doc.council)}, cycle: {tstr(doc.cycle)}, "

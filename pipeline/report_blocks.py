@@ -30,6 +30,7 @@ STATUS_SYMBOL = {
     "off track": "✖",
     "no data": "–",
     "no return": "○",
+    "no target": "◇",
 }
 STATUSES = tuple(STATUS_SYMBOL)
 

@@ -32,7 +32,15 @@ COUNCIL = "council"
 #: Borough figures of a period; hidden when that period rests on too few partners.
 CURRENT_FIGURES = ("value", "target", "achieved_share", "value_gbp")
 #: Figures that also involve the previous period's borough figure.
-CHANGE_FIGURES = ("prev_value", "yoy_abs", "yoy_pct", "improved", "lfl_yoy_pct")
+CHANGE_FIGURES = (
+    "prev_value",
+    "yoy_abs",
+    "yoy_pct",
+    "improved",
+    "lfl_yoy_pct",
+    "lfl_value",
+    "lfl_prev_value",
+)
 DEFAULT_MIN_PARTNERS = int(DEFAULTS["report"]["min_partners_for_borough"])
 
 
@@ -232,7 +240,10 @@ def suppress_small_cells(rows: pd.DataFrame, min_partners: int) -> pd.DataFrame:
             out.loc[hide, col] = pd.NA if out[col].dtype.name == "boolean" else float("nan")
     if "lfl_partners" in out.columns and "lfl_yoy_pct" in out.columns:
         lfl = pd.to_numeric(out["lfl_partners"], errors="coerce").fillna(0)
-        out.loc[borough & (lfl < min_partners).to_numpy(), "lfl_yoy_pct"] = float("nan")
+        few = borough & (lfl < min_partners).to_numpy()
+        for col in ("lfl_yoy_pct", "lfl_value", "lfl_prev_value"):
+            if col in out.columns:
+                out.loc[few, col] = float("nan")
     no_target = out["target"].isna().to_numpy() if "target" in out.columns else borough
     status = out["status"].astype(object)
     status[now | (before & no_target)] = None
@@ -307,7 +318,11 @@ def view_for(
         "latest_period": latest,
         "periods": periods,
         "coverage": dict(f.get("coverage") or {}),
+        "thresholds": dict(f.get("thresholds") or {}),
         "enforcement": [e for e in f.get("enforcement") or [] if e.get("partner_id") == audience],
+        "missing_returns": [
+            e for e in f.get("missing_returns") or [] if e.get("partner_id") == audience
+        ],
         "endorsement": [p for p in f.get("endorsement") or [] if p == audience],
         "social_value": {
             "borough": sv_borough,

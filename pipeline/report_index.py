@@ -15,20 +15,14 @@ from pipeline.atomic import write_text
 from pipeline.paths import CyclePaths
 from pipeline.report_blocks import status_label
 from pipeline.report_data import COUNCIL, CycleData
-
-#: Worst first: a partner's overall status is its worst theme status.
-_SEVERITY = ("off track", "no return", "at risk", "on track")
+from pipeline.status import NO_DATA, partner_overall
 
 
 def partner_status(data: CycleData, latest: str) -> dict[str, str]:
-    """Each partner's overall status in the latest period: its worst theme status."""
-    ts = data.theme_status
-    ts = ts[(ts["level"] == "partner") & (ts["period"] == latest)]
-    out: dict[str, str] = {}
-    for pid in data.partner_ids:
-        statuses = set(ts.loc[ts["partner_id"] == pid, "status"])
-        out[pid] = next((s for s in _SEVERITY if s in statuses), "no data")
-    return out
+    """Each partner's overall status in the latest period, by the one rule every report uses
+    (`pipeline.status.partner_overall`: the worst status among the partner's measures)."""
+    overall = partner_overall(data.measures, latest)
+    return {pid: overall.get(pid, NO_DATA) for pid in data.partner_ids}
 
 
 def _rel(paths: CyclePaths, target: Path) -> str:
@@ -41,10 +35,12 @@ def build_index(
     """The index page's HTML."""
     import jinja2
 
+    from pipeline.health_check import pass_rates
     from pipeline.report import executed_path, output_paths
 
     latest = str(data.findings.get("latest_period") or "")
     status = partner_status(data, latest)
+    rates = pass_rates(data.validation)
     names = {str(r.partner_id): str(r.name) for r in data.partners.itertuples()}
     by_audience = {r.audience: r for r in results}
     rows = []
@@ -91,7 +87,10 @@ def build_index(
         rows=rows,
         docs=docs,
         generated=f"{clock.now():%d %B %Y %H:%M} UTC",
-        pass_rate=data.validation.get("pass_rate"),
+        pass_rates=[
+            ("partner returns", rates["returns"]),
+            ("council files", rates["council"]),
+        ],
     )
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.errors import UserError
 from pipeline.framework import Framework
-from pipeline.periods import bounds, following_series, start_year, start_year_series
+from pipeline.periods import bounds, following_series, start_year
 
 KEY = ("contract_id", "measure_id", "period")
 
@@ -186,8 +186,8 @@ def missing_returns(
 
     Expected: a measure the contract committed to, in a year the contract was running; and any
     measure the contract reported the year before while it still runs (or is not in the
-    register). The status is `no return` when the contract reported that measure in an earlier
-    year, else `no data` (nothing was ever reported).
+    register). The status is `no return`: the return was expected and did not come, whether or
+    not the contract ever reported the measure before.
     """
     cols = ["contract_id", "partner_id", "measure_id", "period", "status"]
     partner_measures = {m.id for m in framework.measures if m.level == "partner"}
@@ -211,14 +211,5 @@ def missing_returns(
     missing = expected[expected["_present"].isna()].drop(columns="_present")
     if missing.empty:
         return pd.DataFrame(columns=cols)
-    first = (
-        prepared.assign(_y=start_year_series(prepared["period"]))
-        .groupby(["contract_id", "measure_id"])["_y"]
-        .min()
-        .rename("_first")
-        .reset_index()
-    )
-    missing = missing.merge(first, on=["contract_id", "measure_id"], how="left")
-    reported_before = missing["_first"] < start_year_series(missing["period"])
-    missing["status"] = np.where(reported_before, "no return", "no data")
+    missing["status"] = "no return"
     return missing[cols].sort_values(cols[:4]).reset_index(drop=True)

@@ -1,8 +1,20 @@
-"""Status of each figure against its target (or, without one, its year-on-year direction),
-theme status, and the enforcement and endorsement lists the framework promises.
+"""The one rule set for status: each figure against its target (or, without one, its
+like-for-like year-on-year direction), theme and partner status, and the enforcement,
+missing-return and endorsement lists the framework promises.
 
-Statuses: `on track`, `at risk`, `off track`, `no data` (nothing to judge), `no return`
-(the contract or partner committed to the measure and reported it before, but not this year).
+Every report (the index, the council report, each partner's report) takes its statuses from here,
+and states the rules in the words of `rules_in_words`, so the three can never disagree.
+
+Statuses:
+
+- `on track`, `at risk`, `off track`: judged against the target, or without a target against the
+  like-for-like change since last year (the same contracts in both years);
+- `no return`: a return was expected (the contract committed to the measure and was running, or
+  reported it last year) and none came;
+- `no target`: a figure was returned, but there is neither a target nor a like-for-like figure
+  for last year to judge it against;
+- `no data`: nothing was expected and nothing came (a borough figure no partner reported).
+
 Thresholds come from `params.yaml` (`status`).
 """
 
@@ -22,7 +34,10 @@ AT_RISK = "at risk"
 OFF_TRACK = "off track"
 NO_DATA = "no data"
 NO_RETURN = "no return"
-STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA, NO_RETURN)
+NO_TARGET = "no target"
+STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA, NO_RETURN, NO_TARGET)
+#: Worst first: a partner's overall status is the worst status of its measures this year.
+SEVERITY = (OFF_TRACK, NO_RETURN, AT_RISK, ON_TRACK, NO_TARGET, NO_DATA)
 
 #: Shares are compared after rounding, so 95/100 is exactly "at" a 0.95 threshold.
 ROUND = 9
@@ -63,8 +78,9 @@ def achieved_share(value: pd.Series, target: pd.Series, lower: pd.Series) -> pd.
 def assign_status(frame: pd.DataFrame, th: Thresholds) -> pd.Series:
     """The status of every row of a measures table.
 
-    Needs `value`, `target`, `achieved_share`, `direction`, `prev_value`, `yoy_abs`, `yoy_pct`,
-    and `status` already set to `no return` or `no data` for rows without a value.
+    Needs `value`, `target`, `achieved_share`, `direction`, `lfl_value`, `lfl_prev_value`,
+    `lfl_yoy_pct` (the like-for-like change: the same contracts in both years), and `status`
+    already set to `no return` or `no data` for rows without a value.
     """
     lower = frame["direction"].eq("lower").to_numpy()
     value, target = frame["value"], frame["target"]
@@ -78,19 +94,57 @@ def assign_status(frame: pd.DataFrame, th: Thresholds) -> pd.Series:
         [ON_TRACK, AT_RISK, OFF_TRACK],
         np.where(met, ON_TRACK, OFF_TRACK),
     )
-    # No target: the direction of the year-on-year change, with a tolerance for "flat".
+    # No target: the direction of the like-for-like change, with a tolerance for "flat".
     sign = np.where(lower, -1.0, 1.0)
-    good_pct = (frame["yoy_pct"] * sign).round(ROUND)
-    good_abs = frame["yoy_abs"] * sign
+    pct = frame["lfl_yoy_pct"]
+    good_pct = (pct * sign).round(ROUND)
+    good_abs = (frame["lfl_value"] - frame["lfl_prev_value"]) * sign
     tol = th.flat_tolerance_pct
     by_pct = np.select([good_pct > tol, good_pct < -tol], [ON_TRACK, OFF_TRACK], AT_RISK)
     by_abs = np.select([good_abs > 0, good_abs < 0], [ON_TRACK, OFF_TRACK], AT_RISK)
-    by_yoy = np.where(
-        frame["yoy_pct"].notna(), by_pct, np.where(frame["prev_value"].notna(), by_abs, NO_DATA)
-    )
+    zero_base = frame["lfl_prev_value"].eq(0) & frame["lfl_value"].notna()
+    by_change = np.where(pct.notna(), by_pct, np.where(zero_base, by_abs, NO_TARGET))
     given = frame["status"].fillna(NO_DATA).to_numpy() if "status" in frame else NO_DATA
-    status = np.where(has_value, np.where(has_target, by_share, by_yoy), given)
+    status = np.where(has_value, np.where(has_target, by_share, by_change), given)
     return pd.Series(status, index=frame.index, dtype=object)
+
+
+def rules_in_words(th: Thresholds) -> list[str]:
+    """The status rules in plain words, for the method section of every report."""
+    on, risk, tol = th.on_track * 100, th.at_risk * 100, th.flat_tolerance_pct
+    return [
+        f"With a target: on track when at least {on:.0f}% of the target was achieved, at risk "
+        f"from {risk:.0f}% up to that, off track below {risk:.0f}%. Where lower is better, "
+        f"going over the target counts the same way (5% over scores 95%).",
+        f"Without a target, the change since last year on the same contracts in both years "
+        f"(like for like) decides: better by more than {tol:g}% is on track, within {tol:g}% "
+        f"either way is at risk, worse by more than {tol:g}% is off track.",
+        "No target: a figure was returned but there is neither a target nor a like-for-like "
+        "figure for last year to judge it against.",
+        "No return: a return was expected (the contract committed to the measure and was "
+        "running, or reported it last year) and none came. A missing return is never counted "
+        "as zero.",
+        "No data: nothing was expected and nothing came.",
+        "A partner's overall status is the worst status among its measures this year, in the "
+        "order off track, no return, at risk, on track, no target. A theme's status is the "
+        "status most of its judged measures have (a tie goes to the worse), with a missing "
+        "return counted as off track.",
+    ]
+
+
+def overall_status(statuses: pd.Series | list[str]) -> str:
+    """The worst of some statuses (`SEVERITY` order); `no data` when there are none."""
+    present = set(pd.Series(list(statuses), dtype=object).dropna())
+    return next((s for s in SEVERITY if s in present), NO_DATA)
+
+
+def partner_overall(measures: pd.DataFrame, period: str | None) -> dict[str, str]:
+    """Each partner's overall status in `period`: the worst status of its partner-level rows."""
+    rows = measures[(measures["level"] == "partner") & (measures["period"] == period)]
+    return {
+        str(pid): overall_status(group["status"])
+        for pid, group in rows.groupby("partner_id", sort=True)
+    }
 
 
 def summarise_status(statuses: pd.Series) -> dict[str, int]:
@@ -103,9 +157,10 @@ def theme_status(measures: pd.DataFrame) -> pd.DataFrame:
     """One status per level, partner, theme and period, by majority of its measures.
 
     Rule: a committed measure with no return counts as off track. The theme takes the status most
-    of its judged measures have; a tie goes to the worse status. With nothing judged it is
-    `no return` if a committed measure went unreported, else `no data`. Contract rows are
-    summarised at partner level, so they are left out.
+    of its judged measures have; a tie goes to the worse status. With only missing returns judged
+    it is `no return`; with nothing judged, `no target` when figures came without anything to
+    judge them against, else `no data`. Contract rows are summarised at partner level, so they
+    are left out.
     """
     cols = [
         "level",
@@ -119,6 +174,7 @@ def theme_status(measures: pd.DataFrame) -> pd.DataFrame:
         "n_off_track",
         "n_no_data",
         "n_no_return",
+        "n_no_target",
     ]
     frame = measures[measures["level"] != "contract"]
     if frame.empty:
@@ -138,17 +194,23 @@ def theme_status(measures: pd.DataFrame) -> pd.DataFrame:
             OFF_TRACK: "n_off_track",
             NO_DATA: "n_no_data",
             NO_RETURN: "n_no_return",
+            NO_TARGET: "n_no_target",
         }
     )
     counts["n_measures"] = counts[
-        ["n_on_track", "n_at_risk", "n_off_track", "n_no_data", "n_no_return"]
+        ["n_on_track", "n_at_risk", "n_off_track", "n_no_data", "n_no_return", "n_no_target"]
     ].sum(axis=1)
     on, risk = counts["n_on_track"], counts["n_at_risk"]
     off = counts["n_off_track"] + counts["n_no_return"]
     judged = on + risk + off
     counts["status"] = np.select(
-        [judged.eq(0), (off >= on) & (off >= risk), risk >= on],
-        [NO_DATA, OFF_TRACK, AT_RISK],
+        [
+            judged.eq(0) & counts["n_no_target"].gt(0),
+            judged.eq(0),
+            (off >= on) & (off >= risk),
+            risk >= on,
+        ],
+        [NO_TARGET, NO_DATA, OFF_TRACK, AT_RISK],
         ON_TRACK,
     )
     counts["status"] = np.where(
@@ -210,8 +272,9 @@ def endorsement(measures: pd.DataFrame, latest_period: str | None) -> list[str]:
     """Partners on track on every measure they reported in the latest period.
 
     They must have reported against at least one target, and have no measure they committed to
-    left without a return this year (`no return` or `no data` rows): a partner cannot be endorsed
-    for what it chose not to report.
+    left without a return this year (`no return` rows): a partner cannot be endorsed for what it
+    chose not to report. A figure with nothing to judge it against (`no target`) neither earns
+    nor blocks endorsement.
     """
     rows = measures[(measures["level"] == "partner") & (measures["period"] == latest_period)]
     if rows.empty:
@@ -222,7 +285,7 @@ def endorsement(measures: pd.DataFrame, latest_period: str | None) -> list[str]:
             {
                 "partner_id": rows["partner_id"],
                 # A row without a value here is a committed measure left unreported.
-                "bad": ~reported | rows["status"].ne(ON_TRACK),
+                "bad": ~reported | ~rows["status"].isin([ON_TRACK, NO_TARGET]),
                 "targeted": reported & rows["target"].notna(),
             }
         )
@@ -231,3 +294,30 @@ def endorsement(measures: pd.DataFrame, latest_period: str | None) -> list[str]:
     )
     good = per[(per["bad"] == 0) & (per["targeted"] > 0)]
     return sorted(str(p) for p in good.index)
+
+
+def missing_returns_list(measures: pd.DataFrame, period: str | None) -> list[dict[str, Any]]:
+    """Contract measures with no return in `period`: the returns to chase (not to enforce).
+
+    One entry per contract and measure, with `reported_before` (the contract returned the measure
+    in an earlier year) so a reader can tell a lapsed return from one that never started.
+    """
+    rows = measures[
+        (measures["level"] == "contract")
+        & (measures["period"] == period)
+        & (measures["status"] == NO_RETURN)
+    ]
+    if rows.empty:
+        return []
+    contract = measures[(measures["level"] == "contract") & measures["value"].notna()]
+    before = set(zip(contract["contract_id"], contract["measure_id"], strict=True))
+    return [
+        {
+            "contract_id": str(r.contract_id),
+            "partner_id": str(r.partner_id),
+            "measure_id": str(r.measure_id),
+            "period": str(period),
+            "reported_before": (r.contract_id, r.measure_id) in before,
+        }
+        for r in rows.sort_values(["partner_id", "contract_id", "measure_id"]).itertuples()
+    ]

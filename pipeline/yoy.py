@@ -57,19 +57,29 @@ def add_yoy(measures: pd.DataFrame) -> pd.DataFrame:
 
 
 def like_for_like(prepared: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Year-on-year change over only the partners that reported the measure in both years.
+    """Year-on-year change over only the contracts that returned the measure in both years.
 
-    A borough total can rise just because more partners sent returns; this figure removes that
-    effect. Returns one row per `keys` + `period` with `lfl_partners` (partners in both years),
-    `lfl_value`, `lfl_prev_value` and `lfl_yoy_pct` (percent, NaN when the previous is 0).
+    A total can rise just because more partners sent returns, or a partner added a contract; this
+    figure removes that effect. Returns one row per `keys` + `period` with `lfl_contracts`
+    (contracts with a return in both years), `lfl_partners` (their partners), `lfl_value`,
+    `lfl_prev_value` (both over those contracts only) and `lfl_yoy_pct` (percent, NaN when the
+    previous is 0). A figure with no contract in both years has no row: it is not comparable.
     """
-    cols = [*keys, "period", "lfl_partners", "lfl_value", "lfl_prev_value", "lfl_yoy_pct"]
+    cols = [
+        *keys,
+        "period",
+        "lfl_contracts",
+        "lfl_partners",
+        "lfl_value",
+        "lfl_prev_value",
+        "lfl_yoy_pct",
+    ]
     if prepared.empty:
         return pd.DataFrame(columns=cols)
-    seen = prepared[["partner_id", "measure_id", "period"]].drop_duplicates()
+    seen = prepared[["contract_id", "measure_id", "period"]].drop_duplicates()
     prev = previous_series(prepared["period"])
     nxt = following_series(prepared["period"])
-    probe = prepared[["partner_id", "measure_id"]]
+    probe = prepared[["contract_id", "measure_id"]]
     in_prev = (
         probe.assign(period=prev).merge(seen.assign(_hit=True), how="left")["_hit"].notna()
     ).to_numpy()
@@ -78,8 +88,12 @@ def like_for_like(prepared: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     ).to_numpy()
     current = roll_up(prepared[in_prev], keys + ["period"])
     earlier = roll_up(prepared[in_next].assign(period=nxt[in_next]), keys + ["period"])
-    out = current[[*keys, "period", "partners_covered", "value"]].rename(
-        columns={"partners_covered": "lfl_partners", "value": "lfl_value"}
+    out = current[[*keys, "period", "n_returns", "partners_covered", "value"]].rename(
+        columns={
+            "n_returns": "lfl_contracts",
+            "partners_covered": "lfl_partners",
+            "value": "lfl_value",
+        }
     )
     out = out.merge(
         earlier[[*keys, "period", "value"]].rename(columns={"value": "lfl_prev_value"}),
@@ -91,3 +105,47 @@ def like_for_like(prepared: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         pct = (out["lfl_value"] - prev_v) / prev_v.abs() * 100.0
     out["lfl_yoy_pct"] = pct.where(prev_v.notna() & prev_v.ne(0))
     return out[cols]
+
+
+#: Keys of each level for the like-for-like change (the partner of a contract is carried along).
+LFL_KEYS: dict[str, list[str]] = {
+    "contract": ["contract_id", "partner_id", "measure_id"],
+    "partner": ["partner_id", "measure_id"],
+    "borough": ["measure_id"],
+}
+LFL_COLUMNS = ["lfl_contracts", "lfl_partners", "lfl_value", "lfl_prev_value", "lfl_yoy_pct"]
+
+
+def add_like_for_like(measures: pd.DataFrame, prepared: pd.DataFrame) -> pd.DataFrame:
+    """Add the `LFL_COLUMNS` to every row of a measures table (after `add_yoy`).
+
+    Contract, partner and borough rows: over the contracts that returned the measure in both
+    years. Council rows (from the council's whole spend) are like for like by nature: their change
+    is the plain year-on-year change, over all spend both years.
+    """
+    parts = []
+    for level, keys in LFL_KEYS.items():
+        part = like_for_like(prepared, keys)
+        for col in ROW_KEY:
+            if col not in part:
+                part[col] = None
+        parts.append(part.assign(level=level))
+    lfl = pd.concat(parts, ignore_index=True)
+    lfl["_key"] = _row_key(lfl)
+    frame = measures.copy()
+    frame["_key"] = _row_key(frame)
+    frame = frame.merge(
+        lfl[["_key", "period", *LFL_COLUMNS]],
+        on=["_key", "period"],
+        how="left",
+        validate="many_to_one",
+    ).drop(columns="_key")
+    council = frame["level"].eq("council") & frame["prev_value"].notna() & frame["value"].notna()
+    frame.loc[council, "lfl_value"] = frame.loc[council, "value"]
+    frame.loc[council, "lfl_prev_value"] = frame.loc[council, "prev_value"]
+    frame.loc[council, "lfl_yoy_pct"] = frame.loc[council, "yoy_pct"]
+    for col in ("lfl_contracts", "lfl_partners"):
+        frame[col] = pd.to_numeric(frame[col]).astype("Int64")
+    for col in ("lfl_value", "lfl_prev_value", "lfl_yoy_pct"):
+        frame[col] = pd.to_numeric(frame[col]).astype("float64")
+    return frame

@@ -95,3 +95,43 @@ def test_index_passes_axe(browser_page):
     assert [
         v["id"] for v in results.response["violations"] if v["impact"] in {"serious", "critical"}
     ] == []
+
+
+#: Every word of a heading, caption or table cell whose letters land on more than one line.
+BROKEN_WORDS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('h1, h2, h3, caption, th, td')) {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/[\\p{L}\\p{N}]{2,}/gu)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (tops.size > 1) out.push(el.tagName + ': ' + m[0]);
+      }
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("audience", ["council", "P001"])
+def test_layout_at_phone_and_desktop_widths(browser_page, audience, width):
+    """No word is broken across lines (a letter-a-line "Ambition" column, "Contra/ct"); the page
+    never runs off the side: a wide table scrolls inside its own frame, caption in view."""
+    paths, page, _ = browser_page
+    folder = (
+        paths.council_report_dir if audience == "council" else paths.partner_report_dir(audience)
+    )
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto((folder / "health-check.html").as_uri())
+    page.wait_for_load_state("load")
+    assert page.evaluate(BROKEN_WORDS) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    captions = page.eval_on_selector_all(
+        "caption", "els => els.map(e => e.getBoundingClientRect().right)"
+    )
+    assert captions and max(captions) <= width
+    page.set_viewport_size({"width": 1280, "height": 900})

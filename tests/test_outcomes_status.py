@@ -10,7 +10,14 @@ from test_outcomes_rollup import row
 
 from pipeline.compute import compute_outcomes
 from pipeline.params import load_params
-from pipeline.status import Thresholds, enforcement, theme_status
+from pipeline.status import (
+    Thresholds,
+    enforcement,
+    overall_status,
+    partner_overall,
+    rules_in_words,
+    theme_status,
+)
 
 
 def status_of(measure, prev, value, target, thresholds=None):
@@ -64,7 +71,7 @@ def test_lower_is_better_boundaries(value, share, status):
         ("CS1-07", 100, 97.5, "on track"),  # lower is better: a 2.5% fall is an improvement
         ("CS1-07", 100, 102.5, "off track"),
         ("CS2-06", 0, 0, "at risk"),  # 0 -> 0: flat
-        ("CS2-06", None, 5, "no data"),  # no target, no previous year: nothing to judge
+        ("CS2-06", None, 5, "no target"),  # a figure, no target, no previous year
     ],
 )
 def test_without_target_status_follows_year_on_year_direction(measure, prev, value, status):
@@ -109,6 +116,8 @@ def _themes(statuses):
         (["no data", "no data"], "no data"),
         (["no return"], "no return"),
         (["on track", "no return", "no return"], "off track"),  # no return counts as off track
+        (["no target", "no data"], "no target"),  # figures, but nothing to judge them by
+        (["no target", "on track"], "on track"),  # no target is not judged
     ],
 )
 def test_theme_status_by_majority(statuses, expected):
@@ -201,3 +210,60 @@ def test_endorsement_needs_every_reported_measure_on_track_and_a_target():
     c = contracts([("C4", "P4", "CS2-06;CS2-04"), ("C5", "P5", "CS2-06;CS2-04")])
     o = compute_outcomes(r, partners(["P1", "P2", "P3", "P4", "P5"]), c, FRAMEWORK)
     assert o.findings["endorsement"] == ["P1"]
+
+
+def test_status_without_target_follows_the_like_for_like_change_not_a_new_contract():
+    """P1's C1 fell from 10 to 8; a new contract C2 added 20. The partner's total rose 10 -> 28
+    (+180%), but like for like (C1 alone) it fell 20%: worse by more than 2%, off track."""
+    r = returns(
+        [
+            ("P1", "C1", "CS2-06", "2023/24", 10),
+            ("P1", "C1", "CS2-06", "2024/25", 8),
+            ("P1", "C2", "CS2-06", "2024/25", 20),
+        ]
+    )
+    m = compute_outcomes(r, partners(["P1"]), contracts([]), FRAMEWORK).measures
+    p = row(m, "partner", "CS2-06", "2024/25", partner="P1")
+    assert (p["value"], p["yoy_pct"]) == (28, pytest.approx(180))
+    assert (p["lfl_contracts"], p["lfl_value"], p["lfl_prev_value"]) == (1, 8, 10)
+    assert p["lfl_yoy_pct"] == pytest.approx(-20)
+    assert p["status"] == "off track"
+    b = row(m, "borough", "CS2-06", "2024/25")
+    assert b["status"] == "off track" and b["lfl_yoy_pct"] == pytest.approx(-20)
+    assert row(m, "contract", "CS2-06", "2024/25", contract="C2")["status"] == "no target"
+
+
+def test_no_contract_in_both_years_is_not_comparable_and_not_judged():
+    """CS1-07 from P1 in 2023/24 and from P2 in 2024/25: no contract in both years, so there is
+    no like-for-like change and, without a target, nothing to judge: no target."""
+    r = returns([("P1", "C1", "CS1-07", "2023/24", 102), ("P2", "C2", "CS1-07", "2024/25", 3)])
+    m = compute_outcomes(r, partners(["P1", "P2"]), contracts([]), FRAMEWORK).measures
+    b = row(m, "borough", "CS1-07", "2024/25")
+    assert b["yoy_pct"] == pytest.approx(-97.06, abs=0.01)  # the misleading raw change
+    assert pd.isna(b["lfl_yoy_pct"]) and pd.isna(b["lfl_contracts"])
+    assert b["status"] == "no target"
+
+
+def test_partner_overall_is_the_worst_measure_status():
+    assert overall_status(["on track", "no target"]) == "on track"
+    assert overall_status(["on track", "no return", "at risk"]) == "no return"
+    assert overall_status(["no return", "off track"]) == "off track"
+    assert overall_status(["no target"]) == "no target"
+    assert overall_status([]) == "no data"
+    m = pd.DataFrame(
+        {
+            "level": ["partner", "partner", "partner", "contract"],
+            "partner_id": ["P1", "P1", "P2", "P2"],
+            "period": ["2024/25"] * 4,
+            "status": ["on track", "no return", "on track", "off track"],
+        }
+    )
+    assert partner_overall(m, "2024/25") == {"P1": "no return", "P2": "on track"}
+
+
+def test_rules_in_words_state_the_thresholds_in_use():
+    words = " ".join(rules_in_words(Thresholds(0.9, 0.5, 3.0)))
+    assert "at least 90%" in words and "from 50%" in words and "within 3%" in words
+    assert "worse by more than 3% is off track" in words
+    for state in ("No target", "No return", "No data"):
+        assert state in words

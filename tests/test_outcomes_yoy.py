@@ -53,7 +53,7 @@ def test_missing_previous_year_is_missing_not_zero():
     r = row(o.measures, "partner", "CS2-06", "2024/25", partner="P1")
     assert math.isnan(r["prev_value"]) and math.isnan(r["yoy_abs"]) and math.isnan(r["yoy_pct"])
     assert r["improved"] is pd.NA
-    assert r["status"] == "no data"  # no target and nothing to compare with
+    assert r["status"] == "no target"  # a figure, but no target and nothing to compare with
 
 
 def test_partner_that_stopped_reporting_shows_no_return_not_zero():
@@ -85,8 +85,10 @@ def test_ended_contract_is_not_expected_to_report():
     )
     m = o.measures
     assert m[(m["contract_id"] == "C1") & (m["period"] == "2024/25")].empty
-    # C2 committed to CS2-06 and was running in 2023/24 but had never reported: no data.
-    assert row(m, "contract", "CS2-06", "2023/24", contract="C2")["status"] == "no data"
+    # C2 committed to CS2-06 and was running in 2023/24 but sent nothing: a return to chase.
+    assert row(m, "contract", "CS2-06", "2023/24", contract="C2")["status"] == "no return"
+    assert row(m, "partner", "CS2-06", "2023/24", partner="P2")["status"] == "no return"
+    assert [(e["contract_id"], e["reported_before"]) for e in o.findings["missing_returns"]] == []
 
 
 def test_coverage_change_is_flagged_and_like_for_like_separates_it():

@@ -1,7 +1,8 @@
 """The report stage renders the council's and every partner's health check, safely.
 
-Rendered once for the module from the hand-made cycle in `report_fixtures` (3 partners), then
-read as a partner would: the HTML as text and markup, the PDF as text through `pdftotext`.
+Rendered once per session (`conftest.rendered`) from the cycle in `report_fixtures`: raw files
+written by hand, put through the real validate and compute stages (4 partners). Then read as a
+partner would: the HTML as text and markup, the PDF as text through `pdftotext`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import report_fixtures as rf
-from rich.console import Console
 
 from pipeline.errors import UserError
 from pipeline.report import run_report_stage, select_audiences
@@ -23,22 +23,6 @@ from pipeline.report import run_report_stage, select_audiences
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
 )
-
-
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("reports")
-    paths = rf.write_workspace(root)
-    code = run_report_stage(
-        paths,
-        partners="all",
-        renderer="builtin",
-        formats=["html", "pdf"],
-        jobs=2,
-        console=Console(stderr=True, quiet=True),
-    )
-    assert code == 0
-    return paths
 
 
 def html_of(paths, audience: str) -> str:
@@ -105,11 +89,13 @@ def tags_of(html: str) -> list[tuple[str, dict[str, str | None]]]:
 # Each partner's own canaries, and what must never appear in anyone else's report.
 OWN = {
     "P001": ["Canary Alpha Ltd", "4,321", "Alpha secret 5150"],
-    "P002": ["Bluebird Beta CIC", "8,765", "Beta secret 6260", "Beta private remark 7373"],
+    "P002": ["Bluebird Beta CIC", "8,765", "CS9-99", "Beta private remark 7373"],
 }
 FOREIGN = {
-    "P001": ["Bluebird", "8,765", "6260", "7373", "P002", "P003", "Gamma", "C-B1", "C-C1"],
-    "P002": ["Canary Alpha", "4,321", "5150", "P001", "P003", "Gamma", "C-A1", "C-C1"],
+    "P001": ["Bluebird", "8,765", "CS9-99", "7373", "P002", "P003", "P004", "Gamma", "Delta"]
+    + ["C-B1", "C-B2", "C-C1", "C-D1"],
+    "P002": ["Canary Alpha", "4,321", "5150", "P001", "P003", "P004", "Gamma", "Delta"]
+    + ["C-A1", "C-A3", "C-C1", "C-D1"],
 }
 
 
@@ -214,6 +200,8 @@ def test_change_is_hidden_when_last_year_rests_on_too_few_partners(tmp_path: Pat
     m = data.measures.copy()
     last = (m["level"] == "borough") & (m["measure_id"] == "CS2-04") & (m["period"] == "2024/25")
     m.loc[last, "partners_covered"] = 2
+    now = (m["level"] == "borough") & (m["measure_id"] == "CS2-04") & (m["period"] == "2025/26")
+    m.loc[now, "prev_partners_covered"] = 2
     view = view_for(replace(data, measures=m), "P001", min_partners=3)
     b = view.measures
     row = b[(b["level"] == "borough") & (b["measure_id"] == "CS2-04") & (b["period"] == "2025/26")]
@@ -238,9 +226,9 @@ def test_min_partners_param_is_checked(tmp_path: Path):
 def test_council_spend_section_shows_the_shares_worked_out_by_hand(rendered):
     text = visible_text(html_of(rendered, "council"))
     assert "Council spend with local, SME and voluntary-sector suppliers" in text
-    # See report_fixtures.SPEND_SHARES for the payments behind each figure.
+    # See the report_fixtures docstring for the payments behind each figure.
     # Year, spend, payments, suppliers, redacted share, match rate.
-    assert "2024/25 £10,000 3 3 0.0% 90.0%" in text and "2025/26 £20,000 4 4 5.0% 90.0%" in text
+    assert "2024/25 £10,000 3 3 0.0% 90.0%" in text and "2025/26 £20,000 4 4 0.0% 90.0%" in text
     for line in (
         "2024/25 Suppliers in the borough (CS2-02) 60.0% 10.0% —",
         "2025/26 Suppliers in the borough (CS2-02) 70.0% 10.0% +10.0 pts",
@@ -275,9 +263,9 @@ def test_council_spend_section_says_so_without_spend_data(tmp_path: Path):
 
 def test_council_report_names_every_partner(rendered):
     text = visible_text(html_of(rendered, "council"))
-    for name in ("Canary Alpha Ltd", "Bluebird Beta CIC", "Gamma"):
+    for name in ("Canary Alpha Ltd", "Bluebird Beta CIC", "Gamma", "Delta New Ltd"):
         assert name in text
-    # Enforcement: P003 made no 2025/26 return on C-C1 for CS1-02.
+    # A return to chase: P003 made no 2025/26 return on C-C1 for CS1-02.
     assert "C-C1" in text
     assert "Social value health check 2025/26" in text
 
@@ -356,15 +344,16 @@ def test_charts_have_alt_text_stating_the_figures(rendered):
 
 
 def test_status_is_never_colour_alone(rendered):
-    text = visible_text(html_of(rendered, "P001"))
-    # P001 CS1-02 2023/24: 610 of 700 = 87%: at risk, with its symbol.
-    assert "▲ at risk" in text and "✔ on track" in text
+    text = visible_text(html_of(rendered, "P002"))
+    # P002 CS2-03 2025/26: 45% of a 50% target = 90%: at risk, with its symbol.
+    assert "CS2-03 Spend with local VCFS providers 45.0% 50.0% 90% +12.5% ▲ at risk" in text
+    assert "✔ on track" in text and "✖ off track" in text
 
 
 def test_index_links_every_report_and_the_data_docs(rendered):
     index = rendered.index_html.read_text(encoding="utf-8")
     hrefs = {a.get("href") for t, a in tags_of(index) if t == "a"}
-    for audience in ("council", "partners/P001", "partners/P002", "partners/P003"):
+    for audience in ("council", *(f"partners/P00{i}" for i in range(1, 5))):
         for fmt in ("html", "pdf"):
             assert f"{audience}/health-check.{fmt}" in hrefs
             assert (rendered.reports / f"{audience}/health-check.{fmt}").exists()
