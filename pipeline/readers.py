@@ -74,6 +74,8 @@ class Limits:
     ratio_floor: int = 1_000_000
     #: Parts (files) inside a workbook.
     zip_members: int = 10_000
+    #: Cells in the used range of a sheet (rows x columns from its first to its last cell).
+    sheet_cells: int = 2_000_000
 
 
 LIMITS = Limits()
@@ -235,6 +237,9 @@ def _field_limit(n: int) -> Iterator[None]:
 
 def _check_cells(sheet: Sheet, number: int, cells: list[str | None], limits: Limits) -> None:
     """Row faults for cells that cannot be data: too long, NUL characters, undecodable bytes."""
+    joined = "".join(c for c in cells if c is not None)
+    if len(joined) <= limits.cell_chars and "\x00" not in joined and not _SURROGATE.search(joined):
+        return  # the common case, checked once for the whole row
     for pos, c in enumerate(cells):
         if c is None:
             continue
@@ -424,37 +429,201 @@ def _stream_sheet(ws: Any, name: str, limits: Limits, *, stop_after_first: bool 
     return sheet
 
 
+_ANY_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b")
+_PLACED_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="([A-Za-z]+)\d+"')
+_ANY_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b")
+_PLACED_ROW = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\br="(\d+)"')
+_DIMENSION = re.compile(
+    rb'<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\bref="[A-Za-z]*\d*:?([A-Za-z]*)(\d*)"'
+)
+_PART_LIMIT = 5_000_000  # workbook.xml and its relationships are small; a huge one is hostile
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ch - 64)
+    return n
+
+
+@dataclass
+class _Extent:
+    """What a sheet's XML holds, found by scanning it (without building anything)."""
+
+    declared_rows: int = 0
+    declared_columns: int = 0
+    rows: int = 0
+    columns: int = 0
+    #: Rows or cells without an `r` attribute: their place is only known by parsing.
+    unplaced: bool = False
+
+
+def _scan_sheet(zf: zipfile.ZipFile, part: str) -> _Extent:
+    """The declared and actual extent of a sheet, streaming its XML in 1 MB chunks (the
+    regular expressions run in C; only distinct column letters and row numbers reach Python)."""
+    ext = _Extent()
+    tail = b""
+    with zf.open(part) as fh:
+        while True:
+            chunk = fh.read(1_048_576)
+            data = tail + chunk
+            tail = b""
+            if chunk:
+                # Keep an unfinished tag for the next chunk.
+                cut = data.rfind(b"<")
+                if cut > data.rfind(b">"):
+                    data, tail = data[:cut], data[cut:]
+            if not ext.declared_rows and not ext.declared_columns:
+                dim = _DIMENSION.search(data)
+                if dim:
+                    ext.declared_columns = _col_number(dim.group(1)) if dim.group(1) else 0
+                    ext.declared_rows = int(dim.group(2)) if dim.group(2) else 0
+            letters = _PLACED_CELL.findall(data)
+            numbers = _PLACED_ROW.findall(data)
+            if len(letters) != len(_ANY_CELL.findall(data)) or len(numbers) != len(
+                _ANY_ROW.findall(data)
+            ):
+                ext.unplaced = True
+            if letters:
+                ext.columns = max(ext.columns, *(_col_number(x) for x in set(letters)))
+            if numbers:
+                ext.rows = max(ext.rows, *(int(x) for x in set(numbers)))
+            if not chunk:
+                return ext
+
+
+def _sheet_parts(zf: zipfile.ZipFile, name: str) -> dict[str, str]:
+    """Sheet name -> the worksheet part holding it, from workbook.xml and its relationships."""
+    import xml.etree.ElementTree as ET
+
+    def small(part: str) -> bytes:
+        info = zf.getinfo(part)
+        if info.file_size > _PART_LIMIT:
+            raise ContractError(f"{name}: the workbook's {part} is implausibly large", file=name)
+        return zf.read(part)
+
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    book = ET.fromstring(small("xl/workbook.xml"))
+    rels = ET.fromstring(small("xl/_rels/workbook.xml.rels"))
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target") or ""
+        targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    parts = {}
+    for el in book.iter():
+        if el.tag.endswith("}sheet") and el.get("name") is not None:
+            parts[el.get("name")] = targets.get(el.get(rel_ns), "")
+    return parts
+
+
+def _check_extent(ext: _Extent, name: str, sheet: str, limits: Limits) -> None:
+    if ext.declared_rows > limits.rows or ext.declared_columns > limits.columns:
+        raise ContractError(
+            f"{name}: sheet {sheet!r} declares {_thousands(ext.declared_rows)} rows and "
+            f"{_thousands(ext.declared_columns)} columns; the limit is "
+            f"{_thousands(limits.rows)} rows and {limits.columns} columns",
+            file=name,
+        )
+    if ext.rows > limits.rows:
+        raise ContractError(
+            f"{name}: sheet {sheet!r} has a row {_thousands(ext.rows)}; the limit is "
+            f"{_thousands(limits.rows)} rows",
+            file=name,
+        )
+    if ext.columns > limits.columns:
+        raise ContractError(
+            f"{name}: sheet {sheet!r} has a cell in column {_thousands(ext.columns)}; the limit "
+            f"is {limits.columns} columns",
+            file=name,
+        )
+    if ext.rows * ext.columns > limits.sheet_cells:
+        raise ContractError(
+            f"{name}: sheet {sheet!r} spans {_thousands(ext.rows)} rows by {ext.columns} columns; "
+            f"the limit is {_thousands(limits.sheet_cells)} cells",
+            file=name,
+        )
+
+
+def _calamine_sheet(book: Any, sheet_name: str, name: str, limits: Limits) -> Sheet:
+    """A sheet read by python-calamine (its extent already checked), as the text cells a
+    person sees, with Excel's row numbers; rows with no value are not rows."""
+    ws = book.get_sheet_by_name(sheet_name)
+    start_row, start_col = ws.start or (0, 0)
+    sheet = Sheet([], [], sheet=sheet_name)
+    pad: list[str | None] = [None] * start_col
+    for i, values in enumerate(ws.iter_rows()):
+        row = [
+            *pad,
+            *((v if v.strip() else None) if type(v) is str else _cell_text(v) for v in values),
+        ]
+        while row and row[-1] is None:
+            row.pop()
+        if not row:
+            continue
+        number = start_row + i + 1
+        _check_cells(sheet, number, row, limits)
+        sheet.rows.append(row)
+        sheet.numbers.append(number)
+    return sheet
+
+
 def _xlsx_sheet(data: bytes, name: str, kind: Kind | None, limits: Limits) -> Sheet:
     """The visible sheet whose header matches `kind` (wherever it is in the workbook); without
-    one, the first visible sheet with content."""
-    from openpyxl import load_workbook  # imported here: only XLSX inputs pay for it
+    one, the visible sheet whose header comes closest (or the first with content).
+
+    The zip directory is checked first (`check_workbook_zip`), then each sheet's XML is scanned
+    for its declared and actual extent, and only a sheet within the limits is read: by
+    python-calamine (fast, and the checked extent bounds its memory), or, for a sheet whose
+    cells do not say where they are, by openpyxl's streaming parser one row at a time.
+    """
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     check_workbook_zip(data, name, limits)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises assorted errors on damaged files
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        parts = _sheet_parts(zf, name)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        metadata = book.sheets_metadata
+    except ContractError:
+        raise
+    except Exception as exc:  # damaged files raise assorted errors
         raise ContractError(
             f"{name}: corrupt or unreadable Excel workbook ({type(exc).__name__}: {exc})",
             file=name,
         ) from None
     try:
-        visible = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
-        best: tuple[tuple[int, int], Any] | None = None
-        for ws in visible:
-            head = _stream_sheet(ws, name, limits, stop_after_first=True)
-            if not head.rows:
+        visible = [
+            m.name
+            for m in metadata
+            if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
+        ]
+        best: tuple[tuple[int, int], Sheet] | None = None
+        for sheet_name in visible:
+            part = parts.get(sheet_name)
+            if not part or part not in zf.namelist():
+                raise ContractError(
+                    f"{name}: corrupt or unreadable Excel workbook (sheet {sheet_name!r} has no "
+                    "worksheet part)",
+                    file=name,
+                )
+            ext = _scan_sheet(zf, part)
+            _check_extent(ext, name, sheet_name, limits)
+            if ext.unplaced:
+                sheet = _openpyxl_sheet(data, sheet_name, name, limits)
+            else:
+                sheet = _calamine_sheet(book, sheet_name, name, limits)
+            if not sheet.rows:
                 continue
-            score = _header_score(kind, head.rows[0])
+            score = _header_score(kind, sheet.rows[0])
             if kind is not None and score[0] == len(spec(kind).required):
-                best = (score, ws)
-                break
+                return sheet
             if best is None or score > best[0]:
-                best = (score, ws)
+                best = (score, sheet)
         if best is None:
-            hidden = len(wb.worksheets) - len(visible)
+            hidden = len(metadata) - len(visible)
             note = f" ({hidden} hidden sheet{'s' if hidden > 1 else ''} not read)" if hidden else ""
             raise ContractError(f"{name}: the workbook has no data in any sheet{note}", file=name)
-        return _stream_sheet(best[1], name, limits)
+        return best[1]
     except ContractError:
         raise
     except Exception as exc:  # malformed sheet XML (ParseError) and the like
@@ -462,6 +631,19 @@ def _xlsx_sheet(data: bytes, name: str, kind: Kind | None, limits: Limits) -> Sh
             f"{name}: corrupt or unreadable Excel workbook ({type(exc).__name__}: {exc})",
             file=name,
         ) from None
+    finally:
+        book.close()
+        zf.close()
+
+
+def _openpyxl_sheet(data: bytes, sheet_name: str, name: str, limits: Limits) -> Sheet:
+    """One sheet streamed by openpyxl's parser, row by row (for sheets calamine cannot be
+    trusted to size: cells without an `r` attribute)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return _stream_sheet(wb[sheet_name], name, limits)
     finally:
         wb.close()
 

@@ -83,3 +83,42 @@ def test_an_output_folder_that_cannot_be_written_is_one_line_and_status_2(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert err.startswith("error: ") and "reports" in err
+
+
+def test_a_killed_report_run_leaves_the_previous_reports_whole(tmp_path: Path) -> None:
+    import report_fixtures as rf
+
+    from pipeline.report import (
+        output_paths,
+        render_audience,
+        run_report_stage,
+        staging_dir,
+        swap_in,
+    )
+
+    paths = rf.write_workspace(tmp_path)
+    final = output_paths(paths, "P001", ["html"])["html"]
+    previous = render_audience(paths, "P001", "builtin", ["html"])  # the last complete run
+    assert previous.error is None
+    before = final.stat().st_ino
+    # This run renders into the staging folder; killed before the swap, nothing it made is
+    # visible: the report in place is still the previous run's file.
+    staging = staging_dir(paths)
+    current = render_audience(paths, "P001", "builtin", ["html"], staging)
+    assert current.error is None
+    staged = Path(current.files[0])
+    assert staging in staged.parents and staged.exists()
+    assert final.stat().st_ino == before
+    # Finished, the run swaps its reports in together.
+    new = staged.stat().st_ino
+    swap_in(paths, staging, [current])
+    assert final.stat().st_ino == new and current.files == [str(final)]
+    assert not staging.exists()
+    # A leftover staging folder from a killed run is dropped by the next run.
+    (staging / "partners" / "P001").mkdir(parents=True)
+    (staging / "partners" / "P001" / "health-check.html").write_text("half")
+    assert (
+        run_report_stage(paths, partners="none", renderer="builtin", formats=["html"], jobs=1) == 0
+    )
+    assert not staging.exists()
+    assert final.stat().st_ino == new  # not re-rendered (partners none): untouched

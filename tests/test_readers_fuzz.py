@@ -58,7 +58,9 @@ def test_random_bytes_after_a_telling_start_give_a_file_fault_or_rows(
     _read(prefix + ",".join(RETURNS_HEADER).encode() + b"\n" + body, "P001.csv")
 
 
-_CELL = st.text(max_size=10)
+# No bare \r in cells: Python's csv writer leaves it unquoted under a \n terminator, so the file
+# itself would hold an extra line break.
+_CELL = st.text(alphabet=st.characters(blacklist_characters="\r"), max_size=10)
 
 
 @FUZZ
@@ -79,7 +81,7 @@ def test_random_csv_dialects_give_a_file_fault_or_every_row(
     data = buffer.getvalue().encode(encoding, errors="replace")
     frame = _read(data, "P001.csv")
     if frame is not None and terminator != "\r" and encoding != "cp1252":
-        # Every row written is read (a lone \r inside a cell may legitimately split rows).
+        # Never more rows than were written (blank rows read as blank, nothing invented).
         assert len(frame) <= len(rows)
 
 
