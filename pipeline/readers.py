@@ -9,9 +9,10 @@ reason rather than lose them silently.
 
 Reading is bounded (`Limits`, stated in docs/data-contract.md): a file over a limit is refused
 with a `ContractError` naming the limit *before* the work is done. Workbooks are checked from the
-zip directory (inflated size, compression ratio) and the sheet's declared dimension before any
-XML is parsed, and sheet rows are streamed as the sparse cells the file holds, so a declared but
-empty grid is never built. A problem confined to one row (an undecodable byte, a NUL character, a
+zip directory (inflated size, compression ratio), then each sheet's XML is scanned as bytes for
+its declared and actual extent, and only then read by python-calamine (or, when its cells do not
+say where they are, streamed row by row by openpyxl), so a declared but empty grid is never
+built. A problem confined to one row (an undecodable byte, a NUL character, a
 cell over the length limit, a decimal comma) does not refuse the file: the row is read with a
 *row fault* (the `_row_fault` column) that validation quarantines with the reason.
 """
