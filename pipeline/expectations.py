@@ -172,7 +172,8 @@ def _registered(column: str, what: str, register: str) -> Expectation:
     return _e(
         "expect_column_values_to_be_in_set",
         f"{column}__registered",
-        f"{what} '{{value}}' in column {column} is not in the {register} register",
+        f"{what} '{{value}}' in column {column} is not in the {register} register (or its "
+        "row there was quarantined: see the data-quality summary)",
         about=column,
         value_set=[True],
     )
