@@ -52,6 +52,9 @@ RESERVED_COLUMNS = (
     "superseded_by_file",
     "superseded_by_row",
 )
+#: Stands for the column's name in a row fault's reason until the header is known (a NUL, which
+#: no reason's quoted data can hold: NUL characters are shown as \\0).
+COLUMN = "\x00column\x00"
 #: Columns holding numbers, where a decimal comma would be misread (see `_decimal_comma`).
 NUMBER_COLUMNS = frozenset({"value", "target", "denominator", "value_gbp", "amount"})
 
@@ -88,7 +91,7 @@ class Sheet:
 
     rows: list[list[str | None]]
     numbers: list[int]
-    #: row number -> [(cell position or None, reason)]; the reason may name `{column}`.
+    #: row number -> [(cell position or None, reason)]; `COLUMN` in a reason is the column.
     faults: dict[int, list[tuple[int | None, str]]] = field(default_factory=dict)
     delimiter: str | None = None
     sheet: str | None = None
@@ -248,20 +251,20 @@ def _check_cells(sheet: Sheet, number: int, cells: list[str | None], limits: Lim
             sheet.fault(
                 number,
                 pos,
-                f"the cell in column {{column}} holds {_thousands(len(c))} characters; the limit "
+                f"the cell in column {COLUMN} holds {_thousands(len(c))} characters; the limit "
                 f"is {_thousands(limits.cell_chars)}",
             )
             cells[pos] = c[:200] + f"… [{_thousands(len(c))} characters]"
             c = cells[pos]
         if "\x00" in c:
-            sheet.fault(number, pos, "the cell in column {column} holds a NUL character (\\0)")
+            sheet.fault(number, pos, f"the cell in column {COLUMN} holds a NUL character (\\0)")
             cells[pos] = c.replace("\x00", "\\0")
         if _SURROGATE.search(c):
             shown = c.encode("utf-8", errors="surrogateescape")
             sheet.fault(
                 number,
                 pos,
-                "the cell in column {column} holds bytes that are not text in the file's "
+                f"the cell in column {COLUMN} holds bytes that are not text in the file's "
                 f"encoding ({shown!r}); save the file as 'CSV UTF-8'",
             )
             cells[pos] = shown.decode("utf-8", errors="backslashreplace")
@@ -740,7 +743,9 @@ def frame_from_sheet(sheet: Sheet, kind: Kind, file: str) -> pd.DataFrame:
         # Cells beyond the header are kept (joined) so validation can report them.
         cells.append("|".join(extra) if extra else None)
         reasons = [
-            reason.format(column=canonical[pos] if pos is not None and pos < width else "?")
+            reason.replace(
+                COLUMN, canonical[pos] if pos is not None and pos < width else "beyond the headings"
+            )
             for pos, reason in sheet.faults.get(number, [])
         ]
         if decimal_comma:
