@@ -393,8 +393,9 @@ def _declared_size(ws: Any) -> tuple[int, int]:
 
 
 def _stream_sheet(ws: Any, name: str, limits: Limits, *, stop_after_first: bool = False) -> Sheet:
-    """A worksheet's rows, sparse cells placed, within the limits. Rows the sheet does not hold,
-    and rows with no value in any cell, are not rows (a workbook stores no blank lines)."""
+    """A worksheet's rows, sparse cells placed, within the limits. Rows between data rows that
+    the sheet does not hold are empty rows (as Excel shows them); empty rows after the last data
+    row are not rows."""
     rows_declared, cols_declared = _declared_size(ws)
     if rows_declared > limits.rows or cols_declared > limits.columns:
         raise ContractError(
@@ -415,6 +416,11 @@ def _stream_sheet(ws: Any, name: str, limits: Limits, *, stop_after_first: bool 
         values = [(col, v) for col, v in values if v is not None]
         if not values:
             continue
+        if sheet.numbers and not stop_after_first:
+            # The gap since the last data row, bounded by the row limit checked above.
+            for gap in range(sheet.numbers[-1] + 1, number):
+                sheet.rows.append([])
+                sheet.numbers.append(gap)
         width = max(col for col, _ in values)
         if width > limits.columns:
             raise ContractError(
@@ -562,12 +568,15 @@ def _calamine_sheet(book: Any, sheet_name: str, name: str, limits: Limits) -> Sh
         ]
         while row and row[-1] is None:
             row.pop()
-        if not row:
-            continue
         number = start_row + i + 1
+        # An empty row between data rows is kept (validation quarantines it as blank, as in a
+        # CSV file); empty rows after the last value are dropped below.
         _check_cells(sheet, number, row, limits)
         sheet.rows.append(row)
         sheet.numbers.append(number)
+    while sheet.rows and not sheet.rows[-1]:  # formatted but empty cells at the end
+        sheet.rows.pop()
+        sheet.numbers.pop()
     return sheet
 
 

@@ -126,7 +126,7 @@ def test_xlsx_cells_are_read_as_the_text_a_person_sees(tmp_path: Path) -> None:
         ]
     )
     ws["I2"].data_type = "s"  # text that looks like a formula stays text
-    ws.append([])  # a blank row: a workbook stores nothing for it, so it is no row
+    ws.append([])  # a blank row
     ws.append(["P004", "C0004", "CS2-06", "2024/25", 12, None, False, dt.date(2025, 5, 3), None])
     ws.append(["P004", "C0004", "CS2-08", "2024/25", 25 * 1.1, 0.1 + 0.2, None, None, None])
     notes = wb.create_sheet("Notes")
@@ -135,8 +135,7 @@ def test_xlsx_cells_are_read_as_the_text_a_person_sees(tmp_path: Path) -> None:
     wb.save(path)
 
     frame = read_table(path, "returns")
-    # Row numbers are the sheet's own: row 3 is empty in Excel and is skipped, not renumbered.
-    assert frame["source_row"].tolist() == [2, 4, 5]
+    assert frame["source_row"].tolist() == [2, 3, 4, 5]
     first = frame.iloc[0]
     assert first[["value", "target", "verified", "submitted_on", "comment"]].tolist() == [
         "87.5",
@@ -145,9 +144,10 @@ def test_xlsx_cells_are_read_as_the_text_a_person_sees(tmp_path: Path) -> None:
         "2025-05-02",
         '=HYPERLINK("x")',
     ]
-    assert frame.iloc[1][["value", "target", "verified"]].tolist() == ["12", None, "no"]
+    assert frame.iloc[1][["partner_id", "value"]].isna().all()
+    assert frame.iloc[2][["value", "target", "verified"]].tolist() == ["12", None, "no"]
     # Binary rounding noise (27.500000000000004, 0.30000000000000004) reads as Excel shows it.
-    assert frame.iloc[2][["value", "target"]].tolist() == ["27.5", "0.3"]
+    assert frame.iloc[3][["value", "target"]].tolist() == ["27.5", "0.3"]
 
 
 def test_an_empty_first_sheet_is_skipped(tmp_path: Path) -> None:
