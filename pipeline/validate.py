@@ -226,8 +226,10 @@ class _KindCheck:
         self.kind, self.suite, self.runner, self.framework = kind, suite, runner, framework
         self.params, self.result, self.counts = params, result, counts
         self.row_partner = row_partner
-        #: For returns: the partner each row's file belongs to (None for a combined file).
+        #: For returns: the partner each row's file belongs to (None for a combined file), and
+        #: the registered partner ids a row could claim to be for.
         self.file_owner: pd.Series | None = None
+        self.routing: set[str] = set()
 
     def _partner(self, idx: Any) -> str | None:
         if self.row_partner is None:
@@ -296,14 +298,15 @@ class _KindCheck:
         for idx in raw.index[unreadable]:
             failures[idx] = [(-1, None, ROW_READABLE, str(raw.at[idx, ROW_FAULT]))]
         faults = faults.where(~unreadable, ROW_READABLE)
-        # A partner's file holds that partner's rows only: a row for anyone else is refused.
+        # A partner's file holds that partner's rows only: a row for another registered partner
+        # is refused. (An id in no register is a typo for the register rule to report.)
         if self.file_owner is not None:
             own = raw["partner_id"].map(lambda v: v.strip() if isinstance(v, str) else None)
             owner = self.file_owner
             foreign = (
                 faults.isna()
                 & owner.notna()
-                & own.notna()
+                & own.isin(self.routing)
                 & (own.str.lower() != owner.fillna("").str.lower())
             )
             self._stat(ROW_OF_FILE_PARTNER, "partner_id", len(raw), int(foreign.sum()))
@@ -529,6 +532,7 @@ def validate_cycle(
             if kind == "returns":
                 owners = {f: file_partner(f, known_partners) for f in raw[SOURCE_FILE].unique()}
                 checker.file_owner = raw[SOURCE_FILE].map(owners).astype(object)
+                checker.routing = known_partners
             table, superseded = checker.run(raw)
             clean[kind] = table
             if kind == "returns":

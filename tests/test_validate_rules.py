@@ -214,14 +214,12 @@ CASES: list[tuple[str, str, tuple[str, str | None, str] | None]] = [
         ),
     ),
     (
-        # In P001's file a row for anyone else is refused before the register is asked
-        # (test_validate_provenance checks unknown partners in a combined file).
         "unknown partner",
         r(partner="P999"),
         (
-            "row_is_for_the_partner_the_file_belongs_to",
+            "expect_column_values_to_be_in_set",
             "partner_id",
-            "this file is P001's; the row is for partner 'P999'",
+            "partner 'P999' in column partner_id is not in the partners register",
         ),
     ),
     (
@@ -346,9 +344,9 @@ def test_expectation_pass_rates_count_rows_evaluated(result: ValidationResult) -
         and s.column == "partner_id"
     )
     # Rows with a partner_id that reached the row rules: not blank, not the header row, not the
-    # two rows for other partners (refused as P001's file cannot hold them). All are P001's.
-    reached = len(CASES) - 2 - 2 - 1  # ... and the row with no partner_id
-    assert (stat.evaluated, stat.failed) == (reached, 0)
+    # row for P002 (P001's file cannot hold it); one names a partner the register does not know.
+    reached = len(CASES) - 2 - 1 - 1  # ... and the row with no partner_id
+    assert (stat.evaluated, stat.failed) == (reached, 1)
 
 
 def test_rules_on_one_column_are_told_apart_by_the_column_checked(
@@ -359,11 +357,11 @@ def test_rules_on_one_column_are_told_apart_by_the_column_checked(
         for s in result.stats
         if s.kind == "returns" and s.column == "contract_id"
     }
-    # One row with no contract_id, one unknown contract; C002 is not P001's; no two accepted
-    # rows share a key.
+    # One row with no contract_id, one unknown contract; C001 is not P999's (the unknown partner)
+    # and C002 is not P001's; no two accepted rows share a key.
     assert failed == {
         "contract_id": 1,
         "contract_id__registered": 1,
-        "contract_id__of_partner": 1,
+        "contract_id__of_partner": 2,
         "contract_id, measure_id, period": 0,
     }
