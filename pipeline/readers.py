@@ -342,9 +342,10 @@ def check_workbook_zip(data: bytes, name: str, limits: Limits = LIMITS) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+    except Exception as exc:  # BadZipFile, NotImplementedError (a damaged version field), ...
         raise ContractError(
-            f"{name}: corrupt or unreadable Excel workbook ({exc})", file=name
+            f"{name}: corrupt or unreadable Excel workbook ({type(exc).__name__}: {exc})",
+            file=name,
         ) from None
     if len(infos) > limits.zip_members:
         raise ContractError(
@@ -689,13 +690,19 @@ def read_sheet(
         raise ContractError(f"{name}: the file is over the size limit", file=name)
     if not data.strip():
         raise ContractError(f"{name}: the file is empty", file=name)
-    if suffix in XLSX_SUFFIXES or data[:4] == b"PK\x03\x04":
-        return _xlsx_sheet(data, name, kind, limits)
-    if suffix not in CSV_SUFFIXES:
-        raise ContractError(
-            f"{name}: not a CSV or XLSX file (extension {suffix or 'none'})", file=name
-        )
-    return _csv_sheet(data, name, kind, limits)
+    try:
+        if suffix in XLSX_SUFFIXES or data[:4] == b"PK\x03\x04":
+            return _xlsx_sheet(data, name, kind, limits)
+        if suffix not in CSV_SUFFIXES:
+            raise ContractError(
+                f"{name}: not a CSV or XLSX file (extension {suffix or 'none'})", file=name
+            )
+        return _csv_sheet(data, name, kind, limits)
+    except ContractError:
+        raise
+    except Exception as exc:  # whatever else one file does is that file's fault
+        message = f"{name}: could not be read ({type(exc).__name__}: {exc})"
+        raise ContractError(" ".join(message.split()), file=name) from None
 
 
 def read_rows(
