@@ -215,3 +215,13 @@ def test_headings_that_collide_with_the_pipelines_own_columns_are_kept_renamed(
     row = frame.iloc[0]
     assert (row["source_file"], row["source_row"]) == ("P001.csv", 2)
     assert (row["source_file_in_file"], row["source_row_in_file"]) == ("x.csv", "9")
+
+
+def test_a_sheet_over_the_cell_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from pipeline.readers import Limits, read_sheet
+
+    rows = [RETURNS_HEADER, *([["P001", "C001", "CS1-02", "2024/25", 1]] * 3)]
+    path = _file(tmp_path, "P001.xlsx", workbook([("Returns", "visible", sheet_xml(rows))]))
+    with pytest.raises(ContractError, match=r"spans 4 rows by 5 columns; the limit is 19 cells"):
+        read_sheet(path, "P001.xlsx", "returns", Limits(sheet_cells=19))
+    assert len(read_sheet(path, "P001.xlsx", "returns", Limits(sheet_cells=20)).rows) == 4
