@@ -9,12 +9,56 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
+
+TMP_MARK = "pid"
+_TMP_NAME = re.compile(r"^\..+?\.(?:pid(\d+)\.)?[^.]+\.(?:tmp|ipynb)$")
+#: A temporary file without a process id (written by an older version) is a leftover once it
+#: is this old.
+STALE_AFTER_SECONDS = 600
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def sweep_temporaries(*folders: Path) -> list[Path]:
+    """Remove temporary files a killed run left under `folders` (`.<name>.pid<N>.<x>.tmp` and
+    the executed-notebook `.ipynb` beside it) whose process is gone; return what was removed."""
+    removed: list[Path] = []
+    now = time.time()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.rglob(".*"):
+            m = _TMP_NAME.match(path.name)
+            if not m or not path.is_file():
+                continue
+            pid = m.group(1)
+            if pid is not None:
+                if _alive(int(pid)):
+                    continue
+            elif path.suffix != ".tmp" or now - path.stat().st_mtime < STALE_AFTER_SECONDS:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def _umask() -> int:
@@ -28,7 +72,11 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success rename it over `target`."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # The writer's process id is in the name, so the next run can tell a killed run's leftovers
+    # (see `sweep_temporaries`) from a file another live run is writing.
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.{TMP_MARK}{os.getpid()}.", suffix=".tmp", dir=target.parent
+    )
     # mkstemp makes the file private (0600); give it the mode a normal write would (0666 - umask)
     # so reports can be shared and served like any other file.
     os.fchmod(fd, 0o666 & ~_umask())

@@ -61,10 +61,14 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def resolve_cycle(cycle: str | None, workspace: Path) -> CyclePaths:
+    from pipeline.atomic import sweep_temporaries
     from pipeline.params import load_params
 
     params = load_params(workspace / "params.yaml")
-    return CyclePaths.of(cycle or str(params["cycle"]), workspace)
+    paths = CyclePaths.of(cycle or str(params["cycle"]), workspace)
+    # Temporary files a killed run left behind go before this run writes anything.
+    sweep_temporaries(paths.reports, paths.clean)
+    return paths
 
 
 @app.command()
@@ -429,6 +433,17 @@ def main(argv: list[str] | None = None) -> None:
     except UserError as exc:
         # Escaped: a file name or a partner's text in the message is not rich markup.
         console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except OSError as exc:
+        # An environment problem (a read-only or full output folder): one line, exit 2.
+        where = f"{exc.filename}: " if exc.filename else ""
+        what = exc.strerror or str(exc)
+        console.print(
+            f"[bold red]error:[/] {escape(where + what)} (check the folder exists and can be "
+            "written)",
+            highlight=False,
+            soft_wrap=True,
+        )
         sys.exit(2)
     except (KeyboardInterrupt, typer.Abort):
         console.print("[yellow]interrupted[/]: no partial outputs were left behind")

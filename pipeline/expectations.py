@@ -40,6 +40,18 @@ from pipeline.framework import Framework
 
 #: Ids become file and folder names (partner reports, feedback files): keep them plain.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+#: ... and short: an id is a folder and file name in every report path.
+ID_MAX_LENGTH = 64
+#: Largest plausible value per unit when params.yaml (validate.ceilings) does not say.
+DEFAULT_CEILINGS: dict[str, float] = {
+    "count": 100_000_000,
+    "hours": 100_000_000,
+    "miles": 1_000_000_000,
+    "tCO2e": 10_000_000,
+    "GBP": 10_000_000_000,
+    "visits": 100_000_000,
+    "other": 1_000_000_000_000,
+}
 PARTNER_TYPES = ("private", "vcfs", "public")
 PARTNER_TYPE_PATTERN = r"(?i)^\s*(?:" + "|".join(PARTNER_TYPES) + r")\s*$"
 #: Internal column the readers fill with cells found beyond the last heading.
@@ -131,10 +143,25 @@ def _range(column: str, unit: str) -> Expectation:
     return _e(
         "expect_column_values_to_be_between",
         f"{column}__{unit}",
-        f"value '{{value}}' in column {column} is negative: measure {{measure_id}} counts "
-        f"{unit} and cannot be below 0",
+        f"value '{{value}}' in column {column} is negative or implausibly large: measure "
+        f"{{measure_id}} counts {unit}, from 0 up to the ceiling in params.yaml "
+        f"(validate.ceilings.{unit})",
         about=column,
         min_value=0,
+        max_value=_param(ceiling_parameter(unit)),
+    )
+
+
+def ceiling_parameter(unit: str) -> str:
+    return f"ceiling_{unit}"
+
+
+def _id_length(column: str, what: str) -> Expectation:
+    return _e(
+        "expect_column_value_lengths_to_be_between",
+        column,
+        f"{what} id '{{value}}' is longer than {ID_MAX_LENGTH} characters",
+        max_value=ID_MAX_LENGTH,
     )
 
 
@@ -145,7 +172,8 @@ def _registered(column: str, what: str, register: str) -> Expectation:
     return _e(
         "expect_column_values_to_be_in_set",
         f"{column}__registered",
-        f"{what} '{{value}}' in column {column} is not in the {register} register",
+        f"{what} '{{value}}' in column {column} is not in the {register} register (or its "
+        "row there was quarantined: see the data-quality summary)",
         about=column,
         value_set=[True],
     )
@@ -208,9 +236,11 @@ def build_suites(framework: Framework) -> dict[Kind, dict[str, Any]]:
         _e(
             "expect_column_values_to_be_between",
             "denominator__number",
-            "value '{value}' in column denominator is negative; it cannot be below 0",
+            "value '{value}' in column denominator is negative or implausibly large; it counts "
+            "from 0 up to the ceiling in params.yaml (validate.ceilings.count)",
             about="denominator",
             min_value=0,
+            max_value=_param(ceiling_parameter("count")),
         ),
         _yes_no("verified"),
         _date("submitted_on"),
@@ -247,6 +277,7 @@ def build_suites(framework: Framework) -> dict[Kind, dict[str, Any]]:
             "partner id '{value}' can only use letters, digits, '.', '-' and '_'",
             regex=ID_PATTERN,
         ),
+        _id_length("partner_id", "partner"),
         _e(
             "expect_column_values_to_match_regex",
             "type",
@@ -269,6 +300,7 @@ def build_suites(framework: Framework) -> dict[Kind, dict[str, Any]]:
             "contract id '{value}' can only use letters, digits, '.', '-' and '_'",
             regex=ID_PATTERN,
         ),
+        _id_length("contract_id", "contract"),
         _date("start"),
         _date("end"),
         _e(
@@ -282,9 +314,11 @@ def build_suites(framework: Framework) -> dict[Kind, dict[str, Any]]:
         _e(
             "expect_column_values_to_be_between",
             "value_gbp__number",
-            "value '{value}' in column value_gbp is negative; a contract value cannot be below 0",
+            "value '{value}' in column value_gbp is negative or implausibly large; a contract "
+            "value runs from 0 up to the ceiling in params.yaml (validate.ceilings.GBP)",
             about="value_gbp",
             min_value=0,
+            max_value=_param(ceiling_parameter("GBP")),
         ),
         _yes_no("linked_to_subject_matter"),
         _registered("partner_id", "partner", "partners"),
@@ -321,6 +355,15 @@ def build_suites(framework: Framework) -> dict[Kind, dict[str, Any]]:
             "£1100, -25.50 or (25.50))",
             about="amount",
             value_set=[True],
+        ),
+        _e(
+            "expect_column_values_to_be_between",
+            "amount__number",
+            "amount '{value}' is implausibly large: payments run up to the ceiling in "
+            "params.yaml (validate.ceilings.GBP), refunds down to minus it",
+            about="amount",
+            min_value=_param("ceiling_GBP_negative"),
+            max_value=_param(ceiling_parameter("GBP")),
         ),
     ]
     suppliers: list[Expectation] = [
@@ -392,14 +435,35 @@ def load_suites(directory: Path) -> dict[Kind, dict[str, Any]]:
     return suites
 
 
+def ceilings(params: dict[str, Any] | None = None) -> dict[str, float]:
+    """The ceiling per unit: params.yaml `validate.ceilings` over `DEFAULT_CEILINGS`."""
+    given = ((params or {}).get("validate") or {}).get("ceilings") or {}
+    out = dict(DEFAULT_CEILINGS)
+    for unit, value in given.items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise UserError(
+                f"params.yaml: validate.ceilings.{unit} must be a number, not {value!r}"
+            ) from None
+        if not number > 0 or number == float("inf"):
+            raise UserError(f"params.yaml: validate.ceilings.{unit} must be a positive number")
+        out[str(unit)] = number
+    return out
+
+
 def suite_parameters(
     framework: Framework,
     today: dt.date,
     partners: pd.DataFrame | None = None,
     contracts: pd.DataFrame | None = None,
+    limits: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """The run-time values of the suites' `$PARAMETER`s, from the framework, plus the clean
-    registers' ids and pairs that `derive_columns` checks membership against."""
+    registers' ids and pairs that `derive_columns` checks membership against. `limits` are the
+    ceilings per unit (see `ceilings`)."""
+    limits = limits or ceilings()
+    units = {m.unit for m in framework.measures} | {"count", "GBP"}
     partner_ids = (
         sorted(partners["partner_id"].dropna().astype(str)) if partners is not None else []
     )
@@ -424,6 +488,8 @@ def suite_parameters(
         "contract_ids": sorted(contract_ids),
         "contract_partner_pairs": sorted(pairs),
         "contract_measure_pairs": sorted(committed),
+        **{ceiling_parameter(u): limits.get(u, limits["other"]) for u in units},
+        "ceiling_GBP_negative": -limits.get("GBP", limits["other"]),
     }
 
 
@@ -520,6 +586,8 @@ def derive_columns(
         )
     elif kind == "spend":
         out = spend_checks.derive(out)
+        # The ceiling check (issue 12) reads the amount as spend_checks parsed it.
+        out["amount__number"] = out["amount__value"]
     return out
 
 

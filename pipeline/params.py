@@ -12,7 +12,7 @@ from pipeline.errors import UserError
 
 DEFAULTS: dict[str, Any] = {
     "cycle": "sample",
-    "validate": {"strict": False},
+    "validate": {"strict": False, "ceilings": {}},
     "status": {"on_track": 0.95, "at_risk": 0.80, "flat_tolerance_pct": 2.0},
     "compute": {
         "proxies": None,

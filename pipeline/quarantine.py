@@ -58,7 +58,7 @@ def record_json(row: pd.Series) -> str:
     cells = {
         k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else v)
         for k, v in row.items()
-        if k not in SOURCE_COLUMNS
+        if k not in SOURCE_COLUMNS and k != "_row_fault"
     }
     return json.dumps(cells, ensure_ascii=False, default=str)
 

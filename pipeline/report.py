@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import shutil
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -93,10 +94,45 @@ def executed_path(paths: CyclePaths, audience: str) -> Path:
     return paths.executed / f"03_health_check.{audience}.ipynb"
 
 
+def staging_dir(paths: CyclePaths) -> Path:
+    """Where a report run renders before its reports are swapped in (`swap_in`)."""
+    return paths.reports / ".staging"
+
+
+def staged(paths: CyclePaths, targets: dict[str, Path], staging: Path | None) -> dict[str, Path]:
+    """`targets` moved under `staging` (same relative layout), or unchanged without one."""
+    if staging is None:
+        return targets
+    return {fmt: staging / p.relative_to(paths.reports) for fmt, p in targets.items()}
+
+
+def swap_in(paths: CyclePaths, staging: Path, results: Sequence[Rendered]) -> None:
+    """Move every staged report into place (each an atomic rename) and drop the staging folder.
+    A run killed before this point leaves the previous run's reports and index as they were."""
+    for r in results:
+        moved = []
+        for f in r.files:
+            src = Path(f)
+            if staging in src.parents:
+                dest = paths.reports / src.relative_to(staging)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dest)
+                moved.append(str(dest))
+            else:
+                moved.append(f)
+        r.files = moved
+    shutil.rmtree(staging, ignore_errors=True)
+
+
 def render_audience(
-    paths: CyclePaths, audience: str, renderer: str, formats: Sequence[str]
+    paths: CyclePaths,
+    audience: str,
+    renderer: str,
+    formats: Sequence[str],
+    staging: Path | None = None,
 ) -> Rendered:
-    """Execute the notebook for one audience and render it; never raises (errors are returned)."""
+    """Execute the notebook for one audience and render it (into `staging` when given); never
+    raises (errors are returned)."""
     from pipeline import notebook_inprocess
 
     start, cpu = time.perf_counter(), time.process_time()
@@ -111,7 +147,7 @@ def render_audience(
                 write_text(nb_out.with_name(nb_out.stem + ".failed.ipynb"), nbformat.writes(failed))
             raise
         write_text(nb_out, nbformat.writes(nb))
-        targets = output_paths(paths, audience, formats)
+        targets = staged(paths, output_paths(paths, audience, formats), staging)
         if renderer == "quarto":
             from pipeline import render_builtin, render_quarto
 
@@ -156,13 +192,14 @@ def render_all(
     formats: Sequence[str],
     jobs: int = 2,
     on_done: Any = None,
+    staging: Path | None = None,
 ) -> list[Rendered]:
     """Render every audience with `jobs` worker processes (in this process when `jobs` is 1)."""
     results: list[Rendered] = []
     jobs = max(1, min(jobs, len(audiences)))
     if jobs == 1:
         for audience in audiences:
-            r = render_audience(paths, audience, renderer, formats)
+            r = render_audience(paths, audience, renderer, formats, staging)
             results.append(r)
             if on_done:
                 on_done(r)
@@ -174,7 +211,8 @@ def render_all(
         max_workers=jobs, mp_context=mp.get_context(method), initializer=_warm_up
     ) as pool:
         futures: dict[Future[Rendered], str] = {
-            pool.submit(render_audience, paths, a, renderer, list(formats)): a for a in audiences
+            pool.submit(render_audience, paths, a, renderer, list(formats), staging): a
+            for a in audiences
         }
         for fut in as_completed(futures):
             r = fut.result()
@@ -214,11 +252,22 @@ def run_report_stage(
     def done(r: Rendered) -> None:
         reporter.advance(1, r.audience)
 
+    # Reports render into a staging folder and are swapped in together at the end, so a killed
+    # run never leaves a mix of new and old reports (a leftover staging folder is dropped here).
+    staging = staging_dir(paths)
+    shutil.rmtree(staging, ignore_errors=True)
     # Workers fork from here: keep the progress bar's thread from running across the fork.
     results = render_all(
-        paths, audiences, renderer=engine, formats=formats, jobs=jobs, on_done=done
+        paths,
+        audiences,
+        renderer=engine,
+        formats=formats,
+        jobs=jobs,
+        on_done=done,
+        staging=staging,
     )
     reporter.finish()
+    swap_in(paths, staging, results)
     index = write_index(paths, data, results, formats)
     failed = [r for r in results if r.error]
     elapsed = time.perf_counter() - start

@@ -26,6 +26,7 @@ from pipeline.clean_tables import empty_table, typed_table
 from pipeline.contract import SOURCE_FILE, SOURCE_ROW, Kind, kind_of_file, spec
 from pipeline.errors import ContractError, UserError
 from pipeline.expectations import (
+    ceilings,
     derive_columns,
     detail_column,
     load_suites,
@@ -33,6 +34,7 @@ from pipeline.expectations import (
 )
 from pipeline.framework import Framework, load_framework
 from pipeline.gx_engine import ExpectationStat, GXRunner
+from pipeline.params import load_params
 from pipeline.paths import CyclePaths
 from pipeline.progress import NullReporter, Reporter
 from pipeline.quarantine import (
@@ -50,12 +52,22 @@ from pipeline.quarantine import (
     structural_reason,
     supersede,
 )
-from pipeline.readers import frame_from_rows, input_files, read_rows
+from pipeline.readers import ROW_FAULT, Sheet, frame_from_sheet, input_files, read_sheet
 from pipeline.spend_layouts import read_spend, spend_rows
 
 #: The order kinds are checked in: each may be checked against the clean kinds before it.
 ORDER: tuple[Kind, ...] = ("partners", "suppliers", "contracts", "spend", "returns")
 REQUIRED_REGISTERS: tuple[Kind, ...] = ("partners", "contracts")
+#: Row outcomes decided before the suites run (see docs/validation.md).
+ROW_READABLE = "row_is_readable"
+ROW_OF_FILE_PARTNER = "row_is_for_the_partner_the_file_belongs_to"
+IDS_UNIQUE_IGNORING_CASE = "ids_are_unique_ignoring_case"
+#: Registers whose single-column key is an id that must be unique ignoring case.
+ID_KEYS: dict[str, str] = {
+    "partners": "partner_id",
+    "contracts": "contract_id",
+    "suppliers": "supplier_id",
+}
 
 
 @dataclass
@@ -71,6 +83,8 @@ class FileCount:
     file_error: str | None = None
     #: Line number of the header when lines above it (a report's title) were not data.
     header_row: int | None = None
+    #: For a returns file: the partner its name or folder names, None for a combined file.
+    partner: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -133,6 +147,9 @@ class ValidationResult:
                 for s in self.stats
             ],
             "partners": self.partners,
+            "combined_files": [
+                f.file for f in self.files if f.kind == "returns" and f.partner is None
+            ],
         }
 
 
@@ -151,20 +168,56 @@ def _sentence(template: str, raw: pd.Series, value: object, detail: object) -> s
 
 
 def file_partner(file: str, known: set[str]) -> str | None:
-    """The partner a returns file belongs to, from its name (`P001.csv`, `P001 returns.xlsx`)."""
-    stem = Path(file).name.split(".", 1)[0]
-    lower = {k.lower(): k for k in known}
-    for token in [stem, *re.split(r"[\s_\-.]+", stem)]:
-        if token.lower() in lower:
-            return lower[token.lower()]
+    """The partner a returns file belongs to, from its folder (`returns/P001/...`) or its name
+    (`P001.csv`, `P001-resubmission.xlsx`, `P001 returns.xlsx`), matched ignoring case.
+
+    `known` must hold no two ids that differ only in case (`routing_ids` ensures it); should it,
+    the file is treated as naming no partner rather than guessing between them.
+    """
+    parts = Path(file).parts
+    stems = [*parts[:-1][::-1], Path(file).name.split(".", 1)[0]]
+    lower: dict[str, list[str]] = {}
+    for k in known:
+        lower.setdefault(k.lower(), []).append(k)
+    # The file's own name first, then its folders from the nearest.
+    for stem in [stems[-1], *stems[:-1]]:
+        for token in [stem, *re.split(r"[\s_\-.]+", stem)]:
+            hits = lower.get(token.lower(), [])
+            if len(hits) == 1:
+                return hits[0]
     return None
 
 
-def _count_data_rows(path: Path, name: str, kind: Kind) -> int:
-    """Data rows of a file whose content can be read (used when its header is unusable)."""
+def routing_ids(partners: pd.DataFrame | None) -> set[str]:
+    """Partner ids a returns file or row can be routed to: every well-formed id in the register
+    (even one whose row was quarantined, so that partner still gets its feedback), except ids
+    that another row spells with different case: those route nowhere, never to the twin."""
+    if partners is None or partners.empty:
+        return set()
+    from pipeline.expectations import ID_MAX_LENGTH, ID_PATTERN
+
+    ids = {
+        v.strip()
+        for v in partners["partner_id"]
+        if isinstance(v, str)
+        and re.match(ID_PATTERN, v.strip())
+        and len(v.strip()) <= ID_MAX_LENGTH
+    }
+    spellings = Counter(i.lower() for i in ids)
+    return {i for i in ids if spellings[i.lower()] == 1}
+
+
+def _data_rows(sheet: Sheet) -> int:
+    """Data rows of a sheet whose content could be read (used when its header is unusable)."""
+    first = next((i for i, r in enumerate(sheet.rows) if any(c is not None for c in r)), None)
+    return 0 if first is None else len(sheet.rows) - first - 1
+
+
+def _spend_data_rows(path: Path, name: str) -> int:
+    """Data rows of a spend file whose header could not be found (so totals reconcile)."""
     try:
-        rows = spend_rows(path, name) if kind == "spend" else read_rows(path, name)
-    except ContractError:
+        rows = spend_rows(path, name)
+    except Exception:  # noqa: BLE001 - a file that cannot be read at all has no rows to count
         return 0
     first = next((i for i, r in enumerate(rows) if any(c is not None for c in r)), None)
     return 0 if first is None else len(rows) - first - 1
@@ -187,6 +240,10 @@ class _KindCheck:
         self.kind, self.suite, self.runner, self.framework = kind, suite, runner, framework
         self.params, self.result, self.counts = params, result, counts
         self.row_partner = row_partner
+        #: For returns: the partner each row's file belongs to (None for a combined file), and
+        #: the registered partner ids a row could claim to be for.
+        self.file_owner: pd.Series | None = None
+        self.routing: set[str] = set()
 
     def _partner(self, idx: Any) -> str | None:
         if self.row_partner is None:
@@ -253,6 +310,40 @@ class _KindCheck:
                     else structural_reason(code)
                 )
                 failures[idx] = [(-1, None, code, reason)]
+        # Rows the reader could not read cleanly (undecodable bytes, NUL, an oversized cell, a
+        # decimal comma): quarantined with the reader's reason, before any other rule.
+        unreadable = (
+            raw[ROW_FAULT].notna() & faults.isna()
+            if ROW_FAULT in raw.columns
+            else pd.Series(False, index=raw.index)
+        )
+        self._stat(ROW_READABLE, "*", len(raw), int(unreadable.sum()))
+        for idx in raw.index[unreadable]:
+            failures[idx] = [(-1, None, ROW_READABLE, str(raw.at[idx, ROW_FAULT]))]
+        faults = faults.where(~unreadable, ROW_READABLE)
+        # A partner's file holds that partner's rows only: a row for another registered partner
+        # is refused. (An id in no register is a typo for the register rule to report.)
+        if self.file_owner is not None:
+            own = raw["partner_id"].map(lambda v: v.strip() if isinstance(v, str) else None)
+            owner = self.file_owner
+            foreign = (
+                faults.isna()
+                & owner.notna()
+                & own.isin(self.routing)
+                & (own.str.lower() != owner.fillna("").str.lower())
+            )
+            self._stat(ROW_OF_FILE_PARTNER, "partner_id", len(raw), int(foreign.sum()))
+            for idx in raw.index[foreign]:
+                failures[idx] = [
+                    (
+                        -1,
+                        "partner_id",
+                        ROW_OF_FILE_PARTNER,
+                        f"this file is {owner[idx]}'s; the row is for partner '{own[idx]}': "
+                        "a partner's file can only hold its own returns",
+                    )
+                ]
+            faults = faults.where(~foreign, ROW_OF_FILE_PARTNER)
         body = raw[faults.isna()]
 
         # 2. Row rules, one GX validation over every file of this kind.
@@ -292,8 +383,9 @@ class _KindCheck:
                 )
         ok = checked.iloc[[p for p in range(len(checked)) if p not in failed_pos]]
 
-        # 3. Duplicates, superseded returns, then unique keys with GX.
+        # 3. Ids unique ignoring case, duplicates, superseded returns, then unique keys (GX).
         table = typed_table(kind, ok)
+        table = self._case_twins(table, failures)
         if kind == "spend":
             # Within one published file every line is a payment; only a line repeated in a
             # later file (an overlapping re-publication) is counted once.
@@ -320,7 +412,8 @@ class _KindCheck:
         table = table[dup_of < 0]
         superseded = None
         if kind == "returns":
-            by = supersede(table, spec("returns").key)
+            # A revision only ever supersedes the same partner's rows.
+            by = supersede(table, ("partner_id", *spec("returns").key))
             earlier = by[by >= 0]
             superseded = table.loc[earlier.index].copy()
             superseded["superseded_by_file"] = table.loc[earlier.to_numpy(), SOURCE_FILE].to_numpy()
@@ -364,6 +457,40 @@ class _KindCheck:
             self.counts[str(f)].clean += 1
         return table, superseded
 
+    def _case_twins(
+        self, table: pd.DataFrame, failures: dict[Any, list[tuple[int, str, str, str]]]
+    ) -> pd.DataFrame:
+        """Refuse, row by row, register ids that another row spells with different case
+        (`P001` and `p001`): they would share file names and feedback, and which one won
+        would depend on chance."""
+        column = ID_KEYS.get(self.kind)
+        if column is None or table.empty:
+            return table
+        ids = table[column].astype(object)
+        folded = ids.map(lambda v: v.lower() if isinstance(v, str) else None)
+        spellings = ids.groupby(folded).transform("nunique")
+        twins = spellings.gt(1) & folded.notna()
+        self._stat(IDS_UNIQUE_IGNORING_CASE, column, len(table), int(twins.sum()))
+        what = column.removesuffix("_id")
+        for idx in table.index[twins]:
+            others = sorted(
+                {
+                    f"'{v}' (row {int(table.at[j, SOURCE_ROW])})"
+                    for j, v in ids[twins & folded.eq(folded[idx])].items()
+                    if v != ids[idx]
+                }
+            )
+            failures.setdefault(idx, []).append(
+                (
+                    0,
+                    column,
+                    IDS_UNIQUE_IGNORING_CASE,
+                    f"{what} id '{ids[idx]}' differs from {', '.join(others)} only in upper "
+                    "and lower case; ids must be unique ignoring case",
+                )
+            )
+        return table[~twins]
+
 
 def validate_cycle(
     paths: CyclePaths,
@@ -395,17 +522,32 @@ def validate_cycle(
         name = str(p.relative_to(raw_dir))
         kind = kind_of_file(name)
         count = counts[name] = FileCount(name, kind)
+        sheet: Sheet | None = None
         try:
-            if kind == "spend":
-                frame = read_spend(p, name)
-                header_row = int(frame.attrs.get("header_row", 1))
-                count.header_row = header_row if header_row > 1 else None
-            else:
-                frame = frame_from_rows(read_rows(p, name), kind, name)
+            try:
+                if kind == "spend":
+                    frame = read_spend(p, name)
+                    header_row = int(frame.attrs.get("header_row", 1))
+                    count.header_row = header_row if header_row > 1 else None
+                else:
+                    sheet = read_sheet(p, name, kind)
+                    frame = frame_from_sheet(sheet, kind, name)
+            except ContractError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - whatever one file does, the rest go on
+                raise ContractError(
+                    f"{name}: could not be read ({type(exc).__name__}: {exc})".replace("\n", " "),
+                    file=name,
+                ) from exc
         except ContractError as exc:
             # A whole-file fault: the file is quarantined, the rest of the cycle goes on. Its
             # data rows, when they can be counted, count as quarantined so totals reconcile.
-            count.rows = count.quarantined = _count_data_rows(p, name, kind)
+            if sheet is not None:
+                count.rows = count.quarantined = _data_rows(sheet)
+            elif kind == "spend":
+                count.rows = count.quarantined = _spend_data_rows(p, name)
+            else:
+                count.rows = count.quarantined = 0
             count.file_error = str(exc)
             file_faults.append((kind, name, exc))
         else:
@@ -416,15 +558,16 @@ def validate_cycle(
 
     clean: dict[Kind, pd.DataFrame] = {}
     runner = GXRunner()
-    params = suite_parameters(framework, today)
+    limits = ceilings(load_params(paths.params))
+    params = suite_parameters(framework, today, limits=limits)
     known_partners: set[str] = set()
     for kind in ORDER:
         raw = pd.concat(frames[kind], ignore_index=True) if frames[kind] else None
         if kind == "contracts":
-            params = suite_parameters(framework, today, clean.get("partners"))
+            params = suite_parameters(framework, today, clean.get("partners"), limits=limits)
         if kind == "returns":
             params = suite_parameters(
-                framework, today, clean.get("partners"), clean.get("contracts")
+                framework, today, clean.get("partners"), clean.get("contracts"), limits=limits
             )
         row_partner = None
         if raw is not None and kind == "returns":
@@ -433,6 +576,10 @@ def validate_cycle(
             checker = _KindCheck(
                 kind, suites[kind], runner, framework, params, result, counts, row_partner
             )
+            if kind == "returns":
+                owners = {f: file_partner(f, known_partners) for f in raw[SOURCE_FILE].unique()}
+                checker.file_owner = raw[SOURCE_FILE].map(owners).astype(object)
+                checker.routing = known_partners
             table, superseded = checker.run(raw)
             if kind == "returns":
                 table = _quarantine_after_cycle(checker, raw, table, paths.cycle)
@@ -444,7 +591,8 @@ def validate_cycle(
             # table as "no spend data", and dvc.yaml declares every table as an output.
             clean[kind] = empty_table(kind)
         if kind == "partners":
-            known_partners = set(clean["partners"]["partner_id"].dropna().astype(str))
+            # Routing (whose file, whose feedback) uses the register as sent, less case twins.
+            known_partners = routing_ids(raw)
         reporter.advance(1, kind)
 
     for kind, name, exc in file_faults:
@@ -458,6 +606,9 @@ def validate_cycle(
         if n_files:
             bad = sum(1 for k, _, _ in file_faults if k == kind)
             result.stats.insert(0, ExpectationStat(kind, FILE_READABLE, "*", n_files, bad))
+    for f in result.files:
+        if f.kind == "returns":
+            f.partner = file_partner(f.file, known_partners)
     result.tables = {k: v for k, v in clean.items()}
     if result.superseded is None:
         result.superseded = _empty_superseded()

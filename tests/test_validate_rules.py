@@ -166,13 +166,18 @@ CASES: list[tuple[str, str, tuple[str, str | None, str] | None]] = [
         (
             "expect_column_values_to_be_between",
             "value",
-            "value '-5' in column value is negative: measure CS1-02 counts hours",
+            "value '-5' in column value is negative or implausibly large: measure CS1-02 "
+            "counts hours",
         ),
     ),
     (
         "negative money",
         r(measure="CS2-08", value="-1"),
-        ("expect_column_values_to_be_between", "value", "counts GBP and cannot be below 0"),
+        (
+            "expect_column_values_to_be_between",
+            "value",
+            "counts GBP, from 0 up to the ceiling in params.yaml (validate.ceilings.GBP)",
+        ),
     ),
     (
         "negative target",
@@ -236,9 +241,14 @@ CASES: list[tuple[str, str, tuple[str, str | None, str] | None]] = [
         ),
     ),
     (
-        "other partner's own return in a combined file",
+        # P001's file cannot speak for P002, even with P002's own contract (issue 12).
+        "another partner's row in a partner's file",
         r(partner="P002", contract="C002", measure="CS1-01"),
-        None,
+        (
+            "row_is_for_the_partner_the_file_belongs_to",
+            "partner_id",
+            "this file is P001's; the row is for partner 'P002'",
+        ),
     ),
     (
         "measure the contract did not commit to",
@@ -333,9 +343,9 @@ def test_expectation_pass_rates_count_rows_evaluated(result: ValidationResult) -
         and s.expectation == "expect_column_values_to_be_in_set"
         and s.column == "partner_id"
     )
-    # Rows with a partner_id that reached the row rules (not blank, not the header row); one of
-    # them names a partner the register does not know.
-    reached = len(CASES) - 2 - 1  # blank, header, and the row with no partner_id
+    # Rows with a partner_id that reached the row rules: not blank, not the header row, not the
+    # row for P002 (P001's file cannot hold it); one names a partner the register does not know.
+    reached = len(CASES) - 2 - 1 - 1  # ... and the row with no partner_id
     assert (stat.evaluated, stat.failed) == (reached, 1)
 
 
