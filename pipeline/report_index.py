@@ -78,6 +78,9 @@ def build_index(
         )
         if (dq / name).exists()
     ]
+    from pipeline.return_templates import listed
+
+    templates = [(p.name, _rel(paths, p)) for p in listed(paths)]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
         autoescape=True,
@@ -90,6 +93,7 @@ def build_index(
         latest=latest,
         rows=rows,
         docs=docs,
+        templates=templates,
         generated=f"{clock.now():%d %B %Y %H:%M} UTC",
         pass_rate=data.validation.get("pass_rate"),
     )
