@@ -83,20 +83,22 @@ COLUMNS: tuple[Column, ...] = (
         "denominator",
         "Denominator",
         True,
-        12,
+        13,
         "For a percentage: the number it is a percentage of (for example total staff).",
     ),
     Column(
         "evidence",
         "Evidence",
         True,
-        36,
+        30,
         f"How the figure was measured and verified (up to {TEXT_LIMIT} characters).",
     ),
     Column("verified", "Verified", True, 10, "yes if the figure has been verified, else no."),
-    Column("comment", "Comment", True, 36, f"Anything we should know (up to {TEXT_LIMIT} chars)."),
+    Column("comment", "Comment", True, 28, f"Anything we should know (up to {TEXT_LIMIT} chars)."),
 )
 HEADINGS = [c.heading for c in COLUMNS]
+#: Filled-in columns written as numbers (text would show Excel's "number stored as text").
+NUMBER_COLUMNS = frozenset({"previous_value", "target"})
 FILL_COLUMNS = [c.name for c in COLUMNS if c.fill]
 
 UNIT_WORDS = {
@@ -202,6 +204,27 @@ def template_rows(
 # --------------------------------------------------------------------------------------------
 
 
+FONT = "Calibri"
+
+
+def _lines(text: str, width: int) -> int:
+    """Lines a wrapped cell of `width` characters needs (openpyxl cannot measure text, and
+    LibreOffice keeps stored row heights, so the height is set from this estimate)."""
+    per_line = max(int(width * 1.15) - 1, 1)
+    return max(1, *(-(-len(part) // per_line) for part in text.split("\n"))) if text else 1
+
+
+def _print_setup(ws: object, *, title_rows: str | None) -> None:
+    """Landscape, every column on one page width, headings repeated on each printed page."""
+    ws.page_setup.orientation = "landscape"  # type: ignore[attr-defined]
+    ws.page_setup.paperSize = 9  # type: ignore[attr-defined]  # A4
+    ws.page_setup.fitToWidth = 1  # type: ignore[attr-defined]
+    ws.page_setup.fitToHeight = 0  # type: ignore[attr-defined]
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[attr-defined]
+    if title_rows:
+        ws.print_title_rows = title_rows  # type: ignore[attr-defined]
+
+
 def _validation_for(measure: Measure, limits: dict[str, float]) -> tuple[str, str, str]:
     """(type, min, max) of the Excel validation on a value cell of this measure."""
     if measure.is_percent:
@@ -232,7 +255,8 @@ def workbook_bytes(
     wb = Workbook()
     ws = wb.active
     ws.title = RETURN_SHEET
-    bold = Font(bold=True)
+    bold = Font(name=FONT, bold=True)
+    plain = Font(name=FONT)
     wrap = Alignment(wrap_text=True, vertical="top")
     fill_cell = PatternFill("solid", fgColor="FFFFFFFF")
     locked_cell = PatternFill("solid", fgColor="FFEDEDED")
@@ -250,12 +274,17 @@ def workbook_bytes(
     value_checks: dict[tuple[str, str, str], DataValidation] = {}
     n = len(rows)
     for r, rec in enumerate(rows.to_dict("records"), start=2):
+        lines = 1
         for col in COLUMNS:
             text = "" if col.fill else _text(rec.get(col.name))
             cell = ws.cell(row=r, column=index[col.name])
-            if text:
+            if text and col.name in NUMBER_COLUMNS:
+                cell.value = float(text) if "." in text or "e" in text else int(text)
+            elif text:
                 cell.value = neutralise_formula(text)
                 cell.data_type = "s"  # text exactly as written, never a formula or a number
+                lines = max(lines, _lines(text, col.width))
+            cell.font = plain
             cell.alignment = wrap
             cell.border = box
             open_cell = col.fill and not (
@@ -265,6 +294,7 @@ def workbook_bytes(
             open_cell = open_cell or (col.name == "target" and not text)
             cell.protection = Protection(locked=not open_cell)
             cell.fill = fill_cell if open_cell else locked_cell
+        ws.row_dimensions[r].height = 15 * max(lines, 2) + 2  # room to type a sentence
         m = measures[rec["measure_id"]]
         check = _validation_for(m, limits)
         if check not in value_checks:
@@ -361,6 +391,7 @@ def workbook_bytes(
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
         ws.add_table(table)
     ws.freeze_panes = "A2"
+    _print_setup(ws, title_rows="1:1")
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # allowed: widen a column to read it
     ws.protection.formatRows = False
@@ -399,16 +430,21 @@ def _guidance_sheet(
     from openpyxl.styles import Alignment, Font
 
     ws = wb.create_sheet(GUIDANCE_SHEET)  # type: ignore[attr-defined]
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 100
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 96
     wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
 
     def line(a: str, b: str = "", *, size: int | None = None, bold: bool = False) -> None:
-        ws.append([neutralise_formula(a), neutralise_formula(b)])
-        for cell in ws[ws.max_row]:
-            cell.alignment = wrap
-            if bold or size:
-                cell.font = Font(bold=True, size=size or 11)
+        """One row: a heading (`size`) runs across the page; otherwise a label and its text."""
+        ws.append([neutralise_formula(a) or None, neutralise_formula(b) or None])
+        r = ws.max_row
+        font = Font(name=FONT, bold=bool(bold or size), size=size or 11)
+        for cell in ws[r]:
+            cell.font = font
+            cell.alignment = top if size or cell.column == 1 else wrap
+        lines = _lines(b, 96) if b else 1
+        ws.row_dimensions[r].height = max(15 * lines + 2, (size or 11) * 1.6)
 
     line(f"{framework.council}: social value return {period}", size=14)
     line("Partner", f"{partner_name} ({partner_id})".strip())
@@ -448,6 +484,8 @@ def _guidance_sheet(
             "Evidence: say how the figure was counted or measured and who checked it "
             "(records, payroll, invoices, an external verifier).",
         )
+
+    _print_setup(ws, title_rows=None)
 
 
 def csv_text(rows: pd.DataFrame) -> str:
