@@ -14,6 +14,7 @@ import pytest
 from _validate_fixtures import ROOT, TODAY
 from openpyxl import load_workbook
 
+from pipeline.checklist import build_checklist
 from pipeline.cli import main
 from pipeline.contract import SOURCE_FILE
 from pipeline.framework import load_framework
@@ -233,6 +234,8 @@ def test_template_from_another_cycle_refused_and_blank_rows_not_zero(
     # the rows left blank are missing returns (neither clean nor zero nor quarantined).
     typed = fill(book, paths.raw / "returns" / "renamed.xlsx", rows=1)
     result = validate_cycle(paths, today=TODAY)
+    checklist = build_checklist(paths.raw, CYCLE)  # the chasing list agrees: one received
+    assert list(checklist.rows["status"]).count("received") == 1
     shutil.rmtree(paths.raw / "returns")
     clean = result.tables["returns"]
     assert [q for q in result.rejections if q.kind == "returns"] == []
