@@ -262,3 +262,19 @@ def test_row_claiming_another_partner_refused(
     [q] = [q for q in result.rejections if q.kind == "returns"]
     assert q.column == "partner_id" and q.partner_id == pid
     assert f"this file is {pid}'s" in q.reason and other in q.reason
+
+
+def test_cycle_open_offers_the_templates_and_writes_them_when_asked(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = CyclePaths.of(CYCLE, workspace).reports / "templates"
+    shutil.rmtree(folder, ignore_errors=True)
+    code, _, err = svf(capsys, "cycle", "open", CYCLE, "--workspace", str(workspace))
+    assert code == 0, err
+    assert f"svf templates --cycle {CYCLE}" in " ".join(err.split())
+    assert not folder.exists()
+    code, _, err = svf(capsys, "cycle", "open", CYCLE, "--templates", "--workspace", str(workspace))
+    assert code == 0, err
+    contracts = pd.read_csv(CyclePaths.of(CYCLE, workspace).raw / "contracts.csv")
+    owed = sorted(set(contracts["partner_id"]))
+    assert sorted(p.name for p in folder.glob("*.xlsx")) == [f"{p}-return.xlsx" for p in owed]
