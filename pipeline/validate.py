@@ -574,7 +574,9 @@ def _owner(file: str, known: set[str], templates: dict[str, str] | None = None) 
     partner is in the register), else the one its name or folder names (`file_partner`)."""
     named = (templates or {}).get(file)
     if named is not None:
-        return next((k for k in known if k.lower() == named.lower()), None)
+        owner = next((k for k in known if k.lower() == named.lower()), None)
+        if owner is not None:
+            return owner
     return file_partner(file, known)
 
 
