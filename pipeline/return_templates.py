@@ -411,6 +411,10 @@ def workbook_bytes(
         about.append([neutralise_formula(v) for v in pair])
     about.sheet_state = "hidden"
     about.protection.sheet = True
+    wb.properties.title = f"Social value return {period}: {partner_name or partner_id}"
+    wb.properties.subject = f"{framework.council} social value return, cycle {cycle}"
+    wb.properties.creator = framework.council
+    wb.properties.language = "en-GB"
     wb.active = 0
     buf = io.BytesIO()
     wb.save(buf)

@@ -278,3 +278,46 @@ def test_cycle_open_offers_the_templates_and_writes_them_when_asked(
     contracts = pd.read_csv(CyclePaths.of(CYCLE, workspace).raw / "contracts.csv")
     owed = sorted(set(contracts["partner_id"]))
     assert sorted(p.name for p in folder.glob("*.xlsx")) == [f"{p}-return.xlsx" for p in owed]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_template_saved_again_by_libreoffice_still_reads_as_the_partners_return(
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A partner using LibreOffice Calc: the filled workbook, opened and saved again as .xlsx by
+    LibreOffice, keeps its About sheet, table and locks, and its rows come back clean."""
+    import subprocess
+
+    books = _templates(workspace, capsys)
+    paths = CyclePaths.of(CYCLE, workspace)
+    book = books[-1]
+    typed = fill(book, tmp_path / "filled.xlsx")
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(tmp_path / "saved"),
+            str(tmp_path / "filled.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    saved = tmp_path / "saved" / "filled.xlsx"
+    wb = load_workbook(saved)
+    assert wb.sheetnames == [RETURN_SHEET, "Guidance", ABOUT_SHEET]
+    assert wb[ABOUT_SHEET].sheet_state == "hidden" and wb[RETURN_SHEET].protection.sheet
+    target = paths.raw / "returns" / "from-libreoffice.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(saved, target)
+    result = validate_cycle(paths, today=TODAY)
+    shutil.rmtree(paths.raw / "returns")
+    assert [q for q in result.rejections if q.kind == "returns"] == []
+    clean = result.tables["returns"]
+    assert len(clean) == len(typed)
+    assert set(clean["partner_id"]) == {book.name.removesuffix("-return.xlsx")}
