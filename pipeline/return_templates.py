@@ -640,6 +640,14 @@ def check_template(identity: TemplateIdentity, cycle: str, name: str) -> None:
         )
 
 
+def is_template_frame(frame: pd.DataFrame) -> bool:
+    """True for a returns file with every column of the template (the CSV template)."""
+    from pipeline.contract import column_map
+
+    names = set(column_map("returns", HEADINGS).values())
+    return names <= set(frame.columns)
+
+
 def drop_unfilled(frame: pd.DataFrame) -> pd.DataFrame:
     """A template's rows where the partner typed nothing: not returned (a missing return, never
     a zero), so not rows of the return. A row with anything typed stays and is checked."""

@@ -586,11 +586,17 @@ def _read_template(
     """A filled returns template read as its partner's return: its About sheet names the partner
     (recorded in `owners`), a template from another cycle is refused, unfilled rows are not
     returns (missing, never zero). Any other file is returned as read."""
-    from pipeline.return_templates import check_template, drop_unfilled, template_identity
+    from pipeline.return_templates import (
+        check_template,
+        drop_unfilled,
+        is_template_frame,
+        template_identity,
+    )
 
     identity = template_identity(path, name)
     if identity is None:
-        return frame
+        # The CSV template has no About sheet; its own columns say what it is.
+        return drop_unfilled(frame) if is_template_frame(frame) else frame
     owners[name] = identity.partner_id
     check_template(identity, cycle, name)
     return drop_unfilled(frame)

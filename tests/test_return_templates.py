@@ -321,3 +321,30 @@ def test_template_saved_again_by_libreoffice_still_reads_as_the_partners_return(
     clean = result.tables["returns"]
     assert len(clean) == len(typed)
     assert set(clean["partner_id"]) == {book.name.removesuffix("-return.xlsx")}
+
+
+def test_csv_template_filled_in_comes_back_clean_and_blank_rows_are_missing(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    books = _templates(workspace, capsys)
+    paths = CyclePaths.of(CYCLE, workspace)
+    template = books[-1].with_suffix(".csv")
+    with open(template, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    heads = rows[0]
+    first = rows[1]
+    first[heads.index("Value")] = str(_typed_value(UNITS[first[heads.index("Measure ID")]], 2))
+    first[heads.index("Verified")] = "no"
+    target = paths.raw / "returns" / template.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    result = validate_cycle(paths, today=TODAY)
+    shutil.rmtree(paths.raw / "returns")
+    assert [q for q in result.rejections if q.kind == "returns"] == []
+    clean = result.tables["returns"]
+    assert len(rows) > 2  # rows left blank: not returned, so not in the clean table either
+    assert clean[["contract_id", "measure_id"]].values.tolist() == [
+        [first[heads.index("Contract ID")], first[heads.index("Measure ID")]]
+    ]
+    assert clean["verified"].tolist() == [False]
