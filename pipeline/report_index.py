@@ -78,9 +78,13 @@ def build_index(
         )
         if (dq / name).exists()
     ]
-    from pipeline.return_templates import listed
-
-    templates = [(p.name, _rel(paths, p)) for p in listed(paths)]
+    # Returns templates written by `svf templates` (pipeline/return_templates.py), if any.
+    folder = paths.reports / "templates"
+    templates = [
+        (p.name, _rel(paths, p))
+        for pattern in ("*-return.xlsx", "*-return.csv")
+        for p in (sorted(folder.glob(pattern)) if folder.is_dir() else [])
+    ]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
         autoescape=True,

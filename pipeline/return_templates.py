@@ -569,14 +569,6 @@ def write_templates(
     return written
 
 
-def listed(paths: CyclePaths) -> list[Path]:
-    """The templates written for the cycle (workbooks, then CSVs), for the index page."""
-    folder = templates_dir(paths)
-    if not folder.is_dir():
-        return []
-    return sorted(folder.glob("*-return.xlsx")) + sorted(folder.glob("*-return.csv"))
-
-
 # --------------------------------------------------------------------------------------------
 # Reading back
 # --------------------------------------------------------------------------------------------
@@ -665,7 +657,6 @@ __all__ = [
     "check_template",
     "csv_text",
     "drop_unfilled",
-    "listed",
     "template_identity",
     "template_rows",
     "workbook_bytes",
