@@ -80,11 +80,18 @@ def build_index(
     ]
     # Returns templates written by `svf templates` (pipeline/return_templates.py), if any.
     folder = paths.reports / "templates"
-    templates = [
-        (p.name, _rel(paths, p))
-        for pattern in ("*-return.xlsx", "*-return.csv")
-        for p in (sorted(folder.glob(pattern)) if folder.is_dir() else [])
-    ]
+    templates = []
+    for book in sorted(folder.glob("*-return.xlsx")) if folder.is_dir() else []:
+        pid = book.name.removesuffix("-return.xlsx")
+        text = book.with_suffix(".csv")
+        templates.append(
+            {
+                "id": pid,
+                "name": names.get(pid, ""),
+                "xlsx": _rel(paths, book),
+                "csv": _rel(paths, text) if text.exists() else None,
+            }
+        )
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
         autoescape=True,
