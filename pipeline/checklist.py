@@ -152,14 +152,16 @@ def build_checklist(raw_dir: Path, cycle: str, period: str | None = None) -> Che
 
     received: dict[tuple[str, str], str] = {}
     for frame in returns:
-        for cid, mid, per, src in zip(
+        for cid, mid, per, value, src in zip(
             frame["contract_id"],
             frame["measure_id"],
             frame["period"],
+            frame["value"],
             frame["source_file"],
             strict=True,
         ):
-            if period_from_text(per) == period:
+            # A row with no value (a returns template's row left blank) is not a return.
+            if period_from_text(per) == period and value is not None:
                 received.setdefault((_key(cid), _key(mid)), src)
 
     first, last = period_bounds(period)

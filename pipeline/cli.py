@@ -387,6 +387,41 @@ def review(
     raise typer.Exit(print_review(resolve_cycle(cycle, workspace), out, console, sign=sign))
 
 
+@app.command()
+def templates(
+    cycle: CycleOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    partners: Annotated[
+        str, typer.Option(help="all | comma-separated partner ids (default: all)")
+    ] = "all",
+    period: Annotated[
+        str | None, typer.Option(help="Financial year asked for, YYYY/YY (default: the cycle's)")
+    ] = None,
+    deadline: Annotated[
+        str | None, typer.Option(help="Return deadline, printed on the Guidance sheet")
+    ] = None,
+    contact: Annotated[
+        str | None, typer.Option(help="Who partners contact, printed on the Guidance sheet")
+    ] = None,
+) -> None:
+    """Write each partner's pre-filled returns workbook and CSV to reports/C/templates/."""
+    from pipeline.return_templates import write_templates
+
+    paths = resolve_cycle(cycle, workspace)
+    wanted = (
+        None
+        if partners.strip().lower() == "all"
+        else [p.strip() for p in partners.split(",") if p.strip()]
+    )
+    extra = {k: v for k, v in (("deadline", deadline), ("contact", contact)) if v}
+    for w in write_templates(paths, wanted, period=period, **extra):
+        out.print(
+            f"[green]wrote[/] {escape(str(w.xlsx))} and .csv ({w.rows} rows)",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 def _register_cycle_commands() -> None:
     try:
         from pipeline.cycle import cycle_app

@@ -627,6 +627,13 @@ def open_command(
         bool,
         typer.Option("--name", help="Accept an id that is not a financial year, on purpose"),
     ] = False,
+    templates: Annotated[
+        bool,
+        typer.Option(
+            "--templates/--no-templates",
+            help="Also write each partner's pre-filled returns template (svf templates)",
+        ),
+    ] = False,
 ) -> None:
     """Start a cycle: create data/raw/C, add it to params.yaml, print the expected returns."""
     checklist = open_cycle(workspace, cycle, period=period, name=name)
@@ -675,6 +682,30 @@ def open_command(
     console.print(
         f"[green]opened[/] cycle {escape(cycle)}: put returns in {paths.raw}; "
         f"checklist in {paths.reports / 'checklist.md'}",
+        highlight=False,
+    )
+    _offer_templates(paths, period if period else checklist.period, write=templates)
+
+
+def _offer_templates(paths: CyclePaths, period: str, *, write: bool) -> None:
+    """Write the partners' returns templates (`--templates`), or say how to."""
+    from pipeline.return_templates import write_templates
+
+    if not write:
+        console.print(
+            f"[bold]next:[/] send each partner its pre-filled returns template: "
+            f"svf templates --cycle {escape(paths.cycle)} (or cycle open --templates)",
+            highlight=False,
+        )
+        return
+    try:
+        written = write_templates(paths, period=period)
+    except UserError as exc:
+        console.print(f"[yellow]note:[/] no templates written: {escape(str(exc))}", highlight=False)
+        return
+    console.print(
+        f"[green]wrote[/] {len(written)} returns templates in "
+        f"{escape(str(paths.reports / 'templates'))}",
         highlight=False,
     )
 

@@ -74,6 +74,20 @@ def build_index(
         )
         if (dq / name).exists()
     ]
+    # Returns templates written by `svf templates` (pipeline/return_templates.py), if any.
+    folder = paths.reports / "templates"
+    templates = []
+    for book in sorted(folder.glob("*-return.xlsx")) if folder.is_dir() else []:
+        pid = book.name.removesuffix("-return.xlsx")
+        text = book.with_suffix(".csv")
+        templates.append(
+            {
+                "id": pid,
+                "name": names.get(pid, ""),
+                "xlsx": _rel(paths, book),
+                "csv": _rel(paths, text) if text.exists() else None,
+            }
+        )
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
         autoescape=True,
@@ -86,6 +100,7 @@ def build_index(
         latest=latest,
         rows=rows,
         docs=docs,
+        templates=templates,
         generated=f"{clock.now():%d %B %Y %H:%M} UTC",
         pass_rates=[
             ("partner returns", rates["returns"]),

@@ -518,6 +518,8 @@ def validate_cycle(
     counts: dict[str, FileCount] = {}
     frames: dict[Kind, list[pd.DataFrame]] = {k: [] for k in ORDER}
     file_faults: list[tuple[Kind, str, ContractError]] = []
+    #: Returns templates (pipeline.return_templates): file -> the partner its About sheet names.
+    owners: dict[str, str] = {}
     for p in files:
         name = str(p.relative_to(raw_dir))
         kind = kind_of_file(name)
@@ -532,6 +534,8 @@ def validate_cycle(
                 else:
                     sheet = read_sheet(p, name, kind)
                     frame = frame_from_sheet(sheet, kind, name)
+                    if kind == "returns":
+                        frame = _read_template(p, name, paths.cycle, frame, owners)
             except ContractError:
                 raise
             except Exception as exc:  # noqa: BLE001 - whatever one file does, the rest go on
@@ -571,14 +575,14 @@ def validate_cycle(
             )
         row_partner = None
         if raw is not None and kind == "returns":
-            row_partner = _returns_partner(raw, known_partners)
+            row_partner = _returns_partner(raw, known_partners, owners)
         if raw is not None:
             checker = _KindCheck(
                 kind, suites[kind], runner, framework, params, result, counts, row_partner
             )
             if kind == "returns":
-                owners = {f: file_partner(f, known_partners) for f in raw[SOURCE_FILE].unique()}
-                checker.file_owner = raw[SOURCE_FILE].map(owners).astype(object)
+                by_file = {f: _owner(f, known_partners, owners) for f in raw[SOURCE_FILE].unique()}
+                checker.file_owner = raw[SOURCE_FILE].map(by_file).astype(object)
                 checker.routing = known_partners
             table, superseded = checker.run(raw)
             if kind == "returns":
@@ -596,7 +600,7 @@ def validate_cycle(
         reporter.advance(1, kind)
 
     for kind, name, exc in file_faults:
-        partner = file_partner(name, known_partners) if kind == "returns" else None
+        partner = _owner(name, known_partners, owners) if kind == "returns" else None
         expectation = FILE_COLUMNS if "missing required column" in str(exc) else FILE_READABLE
         result.rejections.append(
             Rejection(kind, name, None, exc.column, expectation, str(exc), partner, file_record())
@@ -608,11 +612,11 @@ def validate_cycle(
             result.stats.insert(0, ExpectationStat(kind, FILE_READABLE, "*", n_files, bad))
     for f in result.files:
         if f.kind == "returns":
-            f.partner = file_partner(f.file, known_partners)
+            f.partner = _owner(f.file, known_partners, owners)
     result.tables = {k: v for k, v in clean.items()}
     if result.superseded is None:
         result.superseded = _empty_superseded()
-    result.partners = _partner_counts(result, frames["returns"], known_partners)
+    result.partners = _partner_counts(result, frames["returns"], known_partners, owners)
     result.runner = runner
     reconcile(result)
     return result
@@ -636,10 +640,45 @@ def _quarantine_after_cycle(
     return table[~later]
 
 
-def _returns_partner(raw: pd.DataFrame, known: set[str]) -> pd.Series:
+def _owner(file: str, known: set[str], templates: dict[str, str] | None = None) -> str | None:
+    """The partner a returns file belongs to: the one its template's About sheet names (when that
+    partner is in the register), else the one its name or folder names (`file_partner`)."""
+    named = (templates or {}).get(file)
+    if named is not None:
+        owner = next((k for k in known if k.lower() == named.lower()), None)
+        if owner is not None:
+            return owner
+    return file_partner(file, known)
+
+
+def _read_template(
+    path: Path, name: str, cycle: str, frame: pd.DataFrame, owners: dict[str, str]
+) -> pd.DataFrame:
+    """A filled returns template read as its partner's return: its About sheet names the partner
+    (recorded in `owners`), a template from another cycle is refused, unfilled rows are not
+    returns (missing, never zero). Any other file is returned as read."""
+    from pipeline.return_templates import (
+        check_template,
+        drop_unfilled,
+        is_template_frame,
+        template_identity,
+    )
+
+    identity = template_identity(path, name)
+    if identity is None:
+        # The CSV template has no About sheet; its own columns say what it is.
+        return drop_unfilled(frame) if is_template_frame(frame) else frame
+    owners[name] = identity.partner_id
+    check_template(identity, cycle, name)
+    return drop_unfilled(frame)
+
+
+def _returns_partner(
+    raw: pd.DataFrame, known: set[str], templates: dict[str, str] | None = None
+) -> pd.Series:
     """Whose feedback each return row belongs in: the partner named by its file when there is one
     (`P001.csv`), else the row's own partner_id when that partner is in the register."""
-    by_file = {f: file_partner(f, known) for f in raw[SOURCE_FILE].unique()}
+    by_file = {f: _owner(f, known, templates) for f in raw[SOURCE_FILE].unique()}
     from_file = raw[SOURCE_FILE].map(by_file)
     own = raw["partner_id"].map(lambda v: v.strip() if isinstance(v, str) else None)
     own = own.where(own.isin(known), None)
@@ -647,12 +686,15 @@ def _returns_partner(raw: pd.DataFrame, known: set[str]) -> pd.Series:
 
 
 def _partner_counts(
-    result: ValidationResult, frames: list[pd.DataFrame], known: set[str]
+    result: ValidationResult,
+    frames: list[pd.DataFrame],
+    known: set[str],
+    templates: dict[str, str] | None = None,
 ) -> dict[str, dict[str, int]]:
     rows: Counter[str] = Counter()
     if frames:
         raw = pd.concat(frames, ignore_index=True)
-        for p in _returns_partner(raw, known).dropna():
+        for p in _returns_partner(raw, known, templates).dropna():
             rows[p] += 1
     quarantined: Counter[str] = Counter()
     for r in result.rejections:
@@ -660,7 +702,7 @@ def _partner_counts(
             quarantined[r.partner_id] += 1
     for f in result.files:
         if f.kind == "returns" and f.file_error:
-            p = file_partner(f.file, known)
+            p = _owner(f.file, known, templates)
             if p:
                 rows[p] += f.rows
                 quarantined[p] += f.rows
