@@ -7,14 +7,15 @@ text), which the notebook's front matter includes as is (`output: asis`).
 
 Quarto takes about as long to start as to render one report, so documents are rendered in
 batches: each batch is a throw-away Quarto project holding several executed notebooks, rendered
-with one `quarto render --to html` and one `quarto render --to typst`, and batches run in
-parallel (one per worker). Each staged notebook gets its audience's own title in its front
-matter (Markdown-escaped). The project carries the built-in renderer's look:
+with one `quarto render --to html,typst`, and batches run in parallel (one per worker). Each
+staged notebook gets its audience's own title in its front matter (Markdown-escaped), and each
+figure its size for each format. The project carries the built-in renderer's look:
 
 - HTML: the built-in stylesheet `templates/report.css` (the same file, copied in at render time)
-  plus `templates/quarto/quarto.css` for Quarto's own elements, the masthead as a
-  `title-block.html` partial, and the filter `templates/quarto/svf.lua`, which draws headline
-  figures, notes and status cells with the built-in renderer's classes;
+  plus `templates/quarto/quarto.css` for Quarto's own elements, the masthead and the
+  contents as `title-block.html` and `toc.html` partials, and the filter `templates/quarto/svf.lua`, which draws headline
+  figures, notes and status cells with the built-in renderer's classes, and the same
+  Content-Security-Policy (`csp.html`: the page may make no request);
 - PDF (Typst): the built-in `templates/report.typ` imported by the `typst-template.typ` and
   `typst-show.typ` partials, and the same filter (string literals for anything from data).
 
@@ -62,6 +63,8 @@ RESOURCES = [
     TEMPLATES / "report.typ",
     TEMPLATES / "quarto" / "quarto.css",
     TEMPLATES / "quarto" / "title-block.html",
+    TEMPLATES / "quarto" / "toc.html",
+    TEMPLATES / "quarto" / "csp.html",
     TEMPLATES / "quarto" / "typst-template.typ",
     TEMPLATES / "quarto" / "typst-show.typ",
     TEMPLATES / "quarto" / "svf.lua",
@@ -101,15 +104,15 @@ class Outcome:
 
 
 def quarto_command(
-    fmt: str, files: Sequence[str] = (), *, quarto: str = "quarto", quiet: bool = True
+    formats: Sequence[str], files: Sequence[str] = (), *, quarto: str = "quarto", quiet: bool = True
 ) -> list[str]:
-    """The argv that renders `files` (default: the whole project) of executed notebooks to `fmt`.
-
-    `--no-execute` keeps Quarto from re-running cells: the stored outputs are the report.
-    """
-    if fmt not in QUARTO_TO:
-        raise UserError(f"unknown format {fmt!r}: use html or pdf")
-    cmd = [quarto, "render", *files, "--to", QUARTO_TO[fmt], "--no-execute"]
+    """The argv that renders `files` (default: the whole project) of executed notebooks to every
+    one of `formats` in one call. `--no-execute`: the stored outputs are the report."""
+    bad = [f for f in formats if f not in QUARTO_TO]
+    if bad or not formats:
+        raise UserError(f"unknown format {', '.join(map(repr, bad)) or '(none)'}: use html or pdf")
+    to = ",".join(QUARTO_TO[f] for f in formats)
+    cmd = [quarto, "render", *files, "--to", to, "--no-execute"]
     return [*cmd, "--quiet"] if quiet else cmd
 
 
@@ -125,7 +128,9 @@ def project_config() -> dict[str, Any]:
                 "embed-resources": True,
                 "format-links": False,
                 "css": ["report.css", "quarto.css"],
-                "template-partials": ["title-block.html"],
+                "template-partials": ["title-block.html", "toc.html"],
+                # As the built-in renderer's: the page may make no request at all.
+                "include-in-header": ["csp.html"],
                 "toc-title": "Contents",
                 "html-math-method": "plain",
             },
@@ -165,18 +170,24 @@ def figure_size(b: Block, fmt: str) -> str:
     return 'width="100%"' if w >= 560 else f'width="{w / 7.3:.0f}%"'
 
 
-def quarto_markdown(blocks: Sequence[Block], fmt: str) -> str:
-    """`to_markdown` of the blocks, with each figure sized for `fmt`."""
+def quarto_markdown(blocks: Sequence[Block]) -> str:
+    """`to_markdown` of the blocks, each figure sized for HTML and for Typst (one document
+    renders to both formats in one Quarto call, so each size is shown only in its format)."""
     parts = []
     for b in blocks:
         md = to_markdown([b])
         if b["type"] == "figure":
-            md = md.replace("){fig-alt=", "){" + figure_size(b, fmt) + " fig-alt=", 1)
+            md = "\n".join(
+                f'::: {{.content-visible when-format="{to}"}}\n'
+                + md.replace("){fig-alt=", "){" + figure_size(b, fmt) + " fig-alt=", 1)
+                + ":::\n"
+                for fmt, to in QUARTO_TO.items()
+            )
         parts.append(md)
     return "\n".join(parts)
 
 
-def stage_notebook(job: Job, dest: Path, fmt: str = "html") -> None:
+def stage_notebook(job: Job, dest: Path) -> None:
     """Copy the executed notebook with the audience's own title etc. in its front matter.
 
     Quarto reads metadata strings as Markdown, so every value is Markdown-escaped; YAML quoting
@@ -190,7 +201,7 @@ def stage_notebook(job: Job, dest: Path, fmt: str = "html") -> None:
                 # Quarto reads the Markdown: the same for every display (a lone figure too, so
                 # its alt text goes with it), set apart by blank lines, as `output: asis` joins
                 # outputs as they are.
-                md = quarto_markdown(blocks["blocks"], fmt)
+                md = quarto_markdown(blocks["blocks"])
                 out["data"] = {MIME: blocks, "text/markdown": f"\n{md}\n"}
                 out["metadata"] = {}
     cell = front_matter_cell(nb)
@@ -254,17 +265,18 @@ def _render_batch(jobs: Sequence[Job], quarto: str, timeout: float) -> list[Outc
             encoding="utf-8",
         )
         names = [f"r{i:04d}" for i in range(len(jobs))]
-        for fmt in formats:
-            for name, job in zip(names, jobs, strict=True):
-                stage_notebook(job, root / f"{name}.ipynb", fmt)
-            ok, why = _run(quarto_command(fmt, quarto=quarto), root, timeout)
-            for name, out in zip(names, outcomes, strict=True):
+        for name, job in zip(names, jobs, strict=True):
+            stage_notebook(job, root / f"{name}.ipynb")
+        ok, why = _run(quarto_command(formats, quarto=quarto), root, timeout)
+        for name, out in zip(names, outcomes, strict=True):
+            missing = [f for f in formats if not (root / f"{name}{SUFFIX[f]}").exists()]
+            if missing and not ok and len(jobs) > 1:
+                # One bad document stops Quarto's whole call: this one again on its own.
+                _, why = _run(
+                    quarto_command(missing, [f"{name}.ipynb"], quarto=quarto), root, timeout
+                )
+            for fmt in formats:
                 produced = root / f"{name}{SUFFIX[fmt]}"
-                if not produced.exists() and not ok and len(jobs) > 1:
-                    # One bad document stops Quarto's whole call: this one again on its own.
-                    _, why = _run(
-                        quarto_command(fmt, [f"{name}.ipynb"], quarto=quarto), root, timeout
-                    )
                 if not produced.exists():
                     out.error = out.error or (
                         f"quarto render of {out.job.notebook.name} to {fmt} failed: {why}"

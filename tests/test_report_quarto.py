@@ -38,8 +38,15 @@ quarto_rendered = pytest.mark.parametrize("rendered", ["quarto"], indirect=True)
 
 
 def test_command_renders_the_project_or_named_files_without_executing():
-    assert quarto_command("html") == ["quarto", "render", "--to", "html", "--no-execute", "--quiet"]
-    assert quarto_command("pdf", ["r0001.ipynb"], quarto="/q/bin/quarto", quiet=False) == [
+    assert quarto_command(["html", "pdf"]) == [
+        "quarto",
+        "render",
+        "--to",
+        "html,typst",
+        "--no-execute",
+        "--quiet",
+    ]
+    assert quarto_command(["pdf"], ["r0001.ipynb"], quarto="/q/bin/quarto", quiet=False) == [
         "/q/bin/quarto",
         "render",
         "r0001.ipynb",
@@ -51,7 +58,7 @@ def test_command_renders_the_project_or_named_files_without_executing():
 
 def test_unknown_format_is_a_user_error():
     with pytest.raises(UserError, match="unknown format 'docx'"):
-        quarto_command("docx")
+        quarto_command(["html", "docx"])
 
 
 def test_staged_notebook_carries_the_audiences_title_as_escaped_markdown(tmp_path: Path):

@@ -172,7 +172,11 @@ local function tables(tbl)
   if is_typst() then
     return typst_table(tbl)
   end
-  return html_table(tbl)
+  -- As report.html.j2: a table wider than a phone scrolls in its own frame, reachable by
+  -- keyboard and named by its caption.
+  local name = pandoc.utils.stringify(tbl.caption.long or {})
+  local attrs = { role = "region", tabindex = "0", ["aria-label"] = name ~= "" and name or "Table" }
+  return pandoc.Div({ html_table(tbl) }, pandoc.Attr("", { "table-wrap" }, attrs))
 end
 
 -- HTML: the report body is the page's main landmark (the masthead's skip link goes there),
