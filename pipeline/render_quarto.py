@@ -26,13 +26,12 @@ does not take the others with it. Every file is moved into place atomically.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,10 +171,15 @@ def figure_size(b: Block, fmt: str) -> str:
 
 def quarto_markdown(blocks: Sequence[Block]) -> str:
     """`to_markdown` of the blocks, each figure sized for HTML and for Typst (one document
-    renders to both formats in one Quarto call, so each size is shown only in its format)."""
+    renders to both formats in one Quarto call, so each size is shown only in its format), and
+    each table's column widths, when the block sets them, on a div around it."""
     parts = []
     for b in blocks:
         md = to_markdown([b])
+        if b["type"] == "table" and b.get("widths"):
+            # The column widths the built-in PDF uses, for the filter's Typst tables.
+            widths = ",".join(f"{float(w):g}" for w in b["widths"])
+            md = f'::: {{.svf-table widths="{widths}"}}\n{md}:::\n'
         if b["type"] == "figure":
             md = "\n".join(
                 f'::: {{.content-visible when-format="{to}"}}\n'
@@ -248,7 +252,8 @@ def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[bool, str]:
 
 
 def _render_batch(jobs: Sequence[Job], quarto: str, timeout: float) -> list[Outcome]:
-    """Render `jobs` in one private Quarto project: one `quarto render` per format."""
+    """Render `jobs` in one private Quarto project with one `quarto render` (both formats);
+    `timeout` is per document."""
     start = time.perf_counter()
     outcomes = [Outcome(job) for job in jobs]
     formats = [f for f in QUARTO_TO if f in jobs[0].outputs]
@@ -258,17 +263,24 @@ def _render_batch(jobs: Sequence[Job], quarto: str, timeout: float) -> list[Outc
         root = Path(tmp)
         for res in RESOURCES:
             shutil.copy(res, root / res.name)
+        names = [f"r{i:04d}" for i in range(len(jobs))]
+        for name, out in zip(names, outcomes, strict=True):
+            try:
+                stage_notebook(out.job, root / f"{name}.ipynb")
+            except (OSError, ValueError) as exc:  # unreadable notebook: this report only
+                out.error = f"quarto: cannot read {out.job.notebook.name}: {exc}"
+        staged = [(n, o) for n, o in zip(names, outcomes, strict=True) if not o.error]
         config = project_config()
-        config["project"]["render"] = [f"r{i:04d}.ipynb" for i in range(len(jobs))]
+        config["project"]["render"] = [f"{name}.ipynb" for name, _ in staged]
         (root / "_quarto.yml").write_text(
             yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
             encoding="utf-8",
         )
-        names = [f"r{i:04d}" for i in range(len(jobs))]
-        for name, job in zip(names, jobs, strict=True):
-            stage_notebook(job, root / f"{name}.ipynb")
-        ok, why = _run(quarto_command(formats, quarto=quarto), root, timeout)
-        for name, out in zip(names, outcomes, strict=True):
+        ok, why = True, ""
+        if staged:
+            cmd = quarto_command(formats, quarto=quarto)
+            ok, why = _run(cmd, root, timeout * len(staged))
+        for name, out in staged:
             missing = [f for f in formats if not (root / f"{name}{SUFFIX[f]}").exists()]
             if missing and not ok and len(jobs) > 1:
                 # One bad document stops Quarto's whole call: this one again on its own.
@@ -296,14 +308,16 @@ def render_many(
     jobs: Sequence[Job],
     *,
     workers: int = 2,
-    per_call: int = 0,
-    timeout: float = 1800,
+    per_call: int = 20,
+    timeout: float = 600,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Render every job with Quarto: `workers` projects at once, up to `per_call` documents each.
 
-    `per_call` 0 spreads the jobs evenly over the workers (fewest Quarto start-ups). Results come
-    back in the order of `jobs`; `seconds` is each document's share of its batch's time.
+    The jobs are spread evenly over the workers, in batches of at most `per_call` (a Quarto
+    start-up costs about one document; smaller batches report progress sooner). `timeout` is
+    per document. Results come back in the order of `jobs`; `seconds` is each document's share
+    of its batch's time.
     """
     quarto = shutil.which("quarto")
     if quarto is None:
@@ -311,27 +325,15 @@ def render_many(
     if not jobs:
         return []
     workers = max(1, min(workers, len(jobs)))
-    size = per_call or -(-len(jobs) // workers)
+    size = max(1, min(per_call, -(-len(jobs) // workers)))
     batches = [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
     results: dict[int, Outcome] = {}
     index = {id(j): i for i, j in enumerate(jobs)}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for batch_out in pool.map(lambda b: _render_batch(b, quarto, timeout), batches):
-            for out in batch_out:
+        futures = [pool.submit(_render_batch, b, quarto, timeout) for b in batches]
+        for fut in as_completed(futures):
+            for out in fut.result():
                 results[index[id(out.job)]] = out
                 if on_done:
                     on_done(out)
     return [results[i] for i in range(len(jobs))]
-
-
-def render(notebook: Path, outputs: dict[str, Path], *, title: str = "", **meta: str) -> list[Path]:
-    """Render one executed notebook to `outputs` ({"html": path, "pdf": path})."""
-    (out,) = render_many([Job(notebook, outputs, title=title, **meta)], workers=1)
-    if out.error:
-        raise UserError(out.error)
-    return out.files
-
-
-def describe(cmd: Sequence[str]) -> str:
-    """The command as a user would type it (for logs)."""
-    return " ".join(shlex.quote(c) for c in cmd)

@@ -91,6 +91,7 @@ local function cell_text(cell)
 end
 
 local function html_table(tbl)
+  tbl.attributes["svf-widths"] = nil -- the browser lays out HTML tables
   local right = {}
   for i, spec in ipairs(tbl.colspecs) do
     right[i] = spec[1] == "AlignRight"
@@ -130,6 +131,10 @@ local function html_table(tbl)
 end
 
 local function typst_table(tbl)
+  local widths = {}
+  for w in (tbl.attributes["svf-widths"] or ""):gmatch("[^,]+") do
+    table.insert(widths, tonumber(w) or 1)
+  end
   local longest = {}
   local function literal(row, body)
     for i, cell in ipairs(row.cells) do
@@ -149,12 +154,13 @@ local function typst_table(tbl)
       literal(row, true)
     end
   end
+  local share = #widths == #tbl.colspecs and widths or longest
   local total = 0
-  for _, n in ipairs(longest) do
+  for _, n in ipairs(share) do
     total = total + n
   end
   for i, spec in ipairs(tbl.colspecs) do
-    tbl.colspecs[i] = { spec[1], (longest[i] or 4) / total }
+    tbl.colspecs[i] = { spec[1], (share[i] or 4) / total }
   end
   local caption = pandoc.utils.stringify(tbl.caption.long or {})
   tbl.caption = pandoc.Caption()
@@ -202,8 +208,22 @@ local function landmarks(doc)
   return doc
 end
 
+-- A table whose block sets its column widths comes in a `.svf-table` div
+-- (`render_quarto.quarto_markdown`): the widths go onto the table, the div goes.
+local function table_widths(div)
+  if not div.classes:includes("svf-table") then
+    return nil
+  end
+  for _, block in ipairs(div.content) do
+    if block.t == "Table" then
+      block.attributes["svf-widths"] = div.attributes.widths
+    end
+  end
+  return div.content
+end
+
 return {
-  { Meta = read_meta },
+  { Meta = read_meta, Div = table_widths },
   {
     Div = function(div)
       if div.classes:includes("kpis") then
