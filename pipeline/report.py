@@ -279,9 +279,16 @@ def run_report_stage(
     elapsed = time.perf_counter() - start
     if console is not None:
         ok = len(results) - len(failed)
+        slowest = max(results, key=lambda r: r.seconds, default=None)
+        per_report = (
+            f" ({elapsed / len(results):.2f} s per report; slowest {slowest.audience} "
+            f"{slowest.seconds:.1f} s)"
+            if slowest is not None
+            else ""
+        )
         console.print(
             f"[green]reports[/]: {ok} of {len(results)} audiences rendered "
-            f"({', '.join(formats)}) in {elapsed:.1f} s; index {index}",
+            f"({', '.join(formats)}, {engine}) in {elapsed:.1f} s{per_report}; index {index}",
             highlight=False,
         )
         for r in failed:
