@@ -274,6 +274,22 @@ def run(
     raise typer.Exit(code)
 
 
+@app.command()
+def review(
+    cycle: CycleOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    sign: Annotated[
+        str | None,
+        typer.Option(help="Record that NAME reviewed the data quality (in validation.json)"),
+    ] = None,
+) -> None:
+    """What a reviewer must look at (files refused, rejections, failing checks, superseded rows);
+    with --sign "name", record the reviewer's sign-off."""
+    from pipeline.review import print_review
+
+    raise typer.Exit(print_review(resolve_cycle(cycle, workspace), out, console, sign=sign))
+
+
 def _register_cycle_commands() -> None:
     try:
         from pipeline.cycle import cycle_app

@@ -508,6 +508,11 @@ def close_command(
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Record and publish a finished cycle: dvc add, commit, tag review/C, dvc push."""
+    from pipeline.review import unsigned_warning
+
+    warning = unsigned_warning(CyclePaths.of(cycle, workspace))
+    if warning:
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     closed = close_cycle(workspace, cycle)
     console.print(
         f"[green]closed[/] cycle {escape(cycle)}: commit {closed.commit[:8]}, tag "

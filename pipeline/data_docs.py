@@ -1,13 +1,19 @@
-"""What a reviewer reads: the GX Data Docs site, a one-page summary, and the console summary.
+"""What a reviewer reads: the reviewer's page, the GX Data Docs site, and the console summary.
 
 Everything here is built from `validation.json`'s content and the quarantine table, so the
-notebook, the HTML page and the CLI show the same figures. Partner text on the summary page is
-escaped by Jinja's autoescaping (it is data, never markup).
+notebook, the HTML pages and the CLI show the same figures. `reports/<cycle>/data-quality/` holds:
+
+- `index.html`: the reviewer's page (`pipeline.review_page`), the one page to work from;
+- `gx/`: the Great Expectations Data Docs site, with its scripts and styles served from the site
+  itself (`pipeline.data_docs_assets`), so it works offline and tells no outside host it was opened;
+- `validation.json` and `partners/<partner_id>.csv`, written by the validate stage.
 """
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,36 +21,82 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.atomic import write_text
+from pipeline import data_docs_assets, review_page
 from pipeline.paths import CyclePaths
 
-#: What GX writes into the site folder; only these are replaced on a new build.
-SITE_ENTRIES = ("index.html", "static", "expectations", "validations")
+#: The GX site's folder inside data-quality/.
+GX_DIR = review_page.GX_DIR
+#: What earlier versions wrote at the top of data-quality/ (GX's site and summary.html); removed
+#: so a re-run in the same workspace leaves no stale page behind.
+LEGACY_ENTRIES = ("static", "expectations", "validations", "summary.html")
 TOP = 10
+#: Partners with rejected rows the console lists before saying how many more there are.
+TOP_PARTNERS = 20
 
 
 def build_site(paths: CyclePaths, runner: Any) -> Path:
-    """Build the GX Data Docs into `reports/<cycle>/data-quality/` (index.html is the site).
+    """Build the GX Data Docs into `reports/<cycle>/data-quality/gx/`, working offline.
 
-    GX writes many files; it builds into a temporary folder beside the target, and each entry is
-    then swapped in by rename, so an interrupted build never leaves a half-written site.
+    GX writes many files; it builds into a temporary folder beside the target, its pages are
+    pointed at the vendored assets, and the folder is then swapped in by rename, so an
+    interrupted build never leaves a half-written site.
     """
-    target = paths.data_quality
-    target.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".data-docs.", dir=target))
+    dq = paths.data_quality
+    dq.mkdir(parents=True, exist_ok=True)
+    target = dq / GX_DIR
+    tmp = Path(tempfile.mkdtemp(prefix=".data-docs.", dir=dq))
     try:
-        runner.build_data_docs(str(tmp), paths.cycle)
-        for entry in SITE_ENTRIES:
-            new, old = tmp / entry, target / entry
-            if not new.exists():
-                continue
+        site = tmp / "site"
+        site.mkdir()
+        runner.build_data_docs(str(site), paths.cycle)
+        data_docs_assets.install(site)
+        pages = data_docs_assets.rewrite_pages(site)
+        describe_derived_columns(pages)
+        if target.exists():
+            os.replace(target, tmp / "old")
+        os.replace(site, target)
+        for entry in LEGACY_ENTRIES:
+            old = dq / entry
             if old.is_dir():
-                trash = tmp / f".old-{entry}"
-                os.replace(old, trash)
-            os.replace(new, old)
+                shutil.rmtree(old)
+            elif old.is_file():
+                old.unlink()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target / "index.html"
+
+
+_SECTION = re.compile(r'(<h5 class="m-0" >\s*)([A-Za-z_][\w]*)(\s*</h5>)')
+
+
+def _note_html(note: str) -> str:
+    """Our own note text (no partner data) as HTML: escaped, `code` spans kept."""
+    parts = html.escape(note).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def describe_derived_columns(pages: list[Path]) -> None:
+    """Under each Data Docs section headed by a derived column (`contract_id__of_partner`), say
+    how the pipeline computed it. GX shows expectation notes on suite pages only, and a
+    reviewer reading a validation result needs to know what the column means."""
+    from pipeline.check_words import derived_note
+
+    def add(m: re.Match[str]) -> str:
+        note = derived_note(m.group(2))
+        if not note:
+            return m.group(0)
+        return f'{m.group(0)}<p class="m-0 mt-1 small">{_note_html(note)}</p>'
+
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        new = _SECTION.sub(add, text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+
+
+def write_reviewer_page(paths: CyclePaths, summary: dict[str, Any] | None = None) -> Path:
+    """`data-quality/index.html`, from what the validate stage wrote (see pipeline.review_page)."""
+    return review_page.write_page(paths, summary)
 
 
 def summary_tables(summary: dict[str, Any], quarantine: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -80,55 +132,22 @@ def summary_tables(summary: dict[str, Any], quarantine: pd.DataFrame) -> dict[st
     }
 
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Data quality: cycle {{ s.cycle }}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#1b1b1b}
-table{border-collapse:collapse;margin:0 0 1.5rem}th,td{border:1px solid #999;padding:.3rem .6rem;
-text-align:left}td.n{text-align:right}caption{text-align:left;font-weight:bold;padding:.4rem 0}
-</style></head><body>
-<h1>Data quality: cycle {{ s.cycle }}</h1>
-<p>Generated {{ s.generated_at }}. {{ t.rows }} rows read from {{ s.files|length }} files:
-<strong>{{ t.clean }} accepted</strong>, <strong>{{ t.quarantined }} quarantined</strong>,
-{{ t.superseded }} superseded by a later submission. Counts reconcile:
-<strong>{{ "yes" if s.reconciles else "NO" }}</strong>. Pass rate {{ "%.1f"|format(100 * s.pass_rate) }}%.
-Full results: <a href="index.html">Great Expectations Data Docs</a>.</p>
-{% macro table(caption, frame) %}
-<table><caption>{{ caption }}</caption><thead><tr>{% for c in frame.columns %}<th scope="col">{{ c }}</th>{% endfor %}</tr></thead>
-<tbody>{% for row in frame.itertuples(index=False) %}<tr>{% for v in row %}
-<td{% if v is number %} class="n"{% endif %}>{{ "" if v is none else v }}</td>{% endfor %}</tr>{% else %}
-<tr><td colspan="{{ frame.columns|length }}">none</td></tr>{% endfor %}</tbody></table>
-{% endmacro %}
-{{ table("Files read", tables.files) }}
-{{ table("Files rejected whole", tables.files_rejected) }}
-{{ table("Rows quarantined by reason", tables.reasons) }}
-{{ table("Top failing expectations", tables.top_expectations) }}
-{{ table("Returns per partner", tables.partners) }}
-<p>Each partner's rejected rows, with reasons, are in <code>partners/&lt;partner_id&gt;.csv</code>.</p>
-</body></html>
-"""
+def print_summary(
+    console: Any, summary: dict[str, Any], paths: CyclePaths, *, partners_shown: int = TOP_PARTNERS
+) -> None:
+    """The end-of-run summary on the console: the reconciliation, files refused, the checks that
+    rejected rows and every partner with rejected rows (or how many more, and where to see them).
 
-
-def render_summary_html(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
-    from jinja2 import Environment
-
-    env = Environment(autoescape=True)
-    tables = summary_tables(summary, quarantine)
-    return env.from_string(_PAGE).render(s=summary, t=summary["totals"], tables=tables)
-
-
-def write_summary_html(target: Path, summary: dict[str, Any], quarantine: pd.DataFrame) -> Path:
-    return write_text(target, render_summary_html(summary, quarantine))
-
-
-def print_summary(console: Any, summary: dict[str, Any], paths: CyclePaths) -> None:
-    """The end-of-run summary on the console."""
+    Text columns fold instead of being cut, so a check's name is never shortened to `expect_c…`
+    on a narrow terminal; partner text goes through `Text`, so `[bold]` typed in a return is
+    shown as typed, never read as console markup.
+    """
     from rich.table import Table
     from rich.text import Text
 
-    quarantine = pd.read_parquet(paths.quarantine)
-    tables = summary_tables(summary, quarantine)
+    from pipeline.check_words import describe
+
+    page = paths.data_quality / "index.html"
     t = summary["totals"]
     console.print(
         f"[bold]validate {summary['cycle']}[/]: {len(summary['files'])} files, {t['rows']} rows: "
@@ -136,21 +155,56 @@ def print_summary(console: Any, summary: dict[str, Any], paths: CyclePaths) -> N
         f"{t['superseded']} superseded; reconciles: {'yes' if summary['reconciles'] else 'NO'}",
         highlight=False,
     )
-    for title, key in (
-        ("Quarantined by reason", "reasons"),
-        ("Top failing expectations", "top_expectations"),
-        ("Files rejected whole", "files_rejected"),
-        ("Per partner", "partners"),
-    ):
-        frame = tables[key].head(TOP)
-        if frame.empty:
-            continue
-        table = Table(title=title, title_justify="left")
-        for c in frame.columns:
-            table.add_column(str(c))
-        for row in frame.itertuples(index=False):
-            # Text(): a partner's "[bold]" is shown as typed, never read as console markup.
-            table.add_row(*[Text("" if v is None or v != v else str(v)) for v in row])
-        console.print(table)
-    console.print(f"Data Docs: {paths.data_quality / 'index.html'}", highlight=False)
-    console.print(f"Summary: {paths.data_quality / 'summary.html'}", highlight=False)
+
+    def table(title: str, *columns: str) -> Table:
+        out = Table(title=title, title_justify="left")
+        for c in columns:
+            numeric = c in {"Failed", "Pass rate", "Rows sent", "Rejected", "Rows"}
+            out.add_column(c, overflow="fold", justify="right" if numeric else "left")
+        return out
+
+    def more(n: int, what: str, anchor: str) -> None:
+        if n > 0:
+            console.print(f"{n} more {what}, see {page}#{anchor}", highlight=False)
+
+    refused = [f for f in summary["files"] if f.get("file_error")]
+    if refused:
+        files = table("Files refused", "File", "Rows", "Why")
+        for f in refused:
+            files.add_row(Text(f["file"]), str(f["rows"]), Text(str(f["file_error"])))
+        console.print(files)
+
+    failing = sorted(
+        (e for e in summary["expectations"] if e.get("failed")),
+        key=lambda e: -int(e["failed"]),
+    )
+    if failing:
+        kwargs = review_page.suite_kwargs(paths)
+        checks = table("Checks that rejected rows", "Input", "Check", "Rule", "Failed", "Pass rate")
+        for e in failing[:TOP]:
+            checked = e.get("checked") or e.get("column")
+            rule = e["expectation"] + (f" on {checked}" if checked and checked != "*" else "")
+            checks.add_row(
+                e["kind"],
+                describe(
+                    e["expectation"], checked, kwargs.get((e["kind"], e["expectation"], checked))
+                ),
+                rule,
+                str(e["failed"]),
+                review_page.percent(e.get("pass_rate"), e.get("failed"), e.get("evaluated")),
+            )
+        console.print(checks)
+        more(len(failing) - TOP, "checks rejected rows", "checks")
+
+    rejected = sorted(
+        ((p, v) for p, v in summary["partners"].items() if v.get("quarantined")),
+        key=lambda pv: (-int(pv[1]["quarantined"]), pv[0]),
+    )
+    if rejected:
+        partners = table("Partners with rejected rows", "Partner", "Rows sent", "Rejected")
+        for pid, v in rejected[:partners_shown]:
+            partners.add_row(Text(pid), str(v.get("rows", "")), str(v["quarantined"]))
+        console.print(partners)
+        more(len(rejected) - partners_shown, "partners with rejected rows", "partners")
+    console.print(f"Reviewer's page: {page}", highlight=False)
+    console.print(f"Data Docs: {paths.data_quality / GX_DIR / 'index.html'}", highlight=False)

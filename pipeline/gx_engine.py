@@ -85,7 +85,10 @@ class GXRunner:
         for i, e in enumerate(expectations):
             try:
                 config = ExpectationConfiguration(
-                    type=e["type"], kwargs=e.get("kwargs", {}), meta=e.get("meta", {})
+                    type=e["type"],
+                    kwargs=e.get("kwargs", {}),
+                    meta=e.get("meta", {}),
+                    notes=notes(e["type"], e.get("kwargs", {})),
                 )
                 suite.add_expectation(config.to_domain_obj())
             except Exception as exc:  # GX raises assorted errors on a bad configuration
@@ -169,12 +172,15 @@ class GXRunner:
             ValidationResultIdentifier,
         )
 
-        if "cycle" in self.context.get_site_names():
-            self.context.delete_data_docs_site("cycle")
+        site_name = f"review cycle {cycle}"  # shown as "Data Docs | review cycle C"
+        if site_name in self.context.get_site_names():
+            self.context.delete_data_docs_site(site_name)
         self.context.add_data_docs_site(
-            site_name="cycle",
+            site_name=site_name,
             site_config={
                 "class_name": "SiteBuilder",
+                # No "how to" buttons: they link to GX's online docs, of no use to a reviewer.
+                "show_how_to_buttons": False,
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 "store_backend": {
                     "class_name": "TupleFilesystemStoreBackend",
@@ -183,12 +189,15 @@ class GXRunner:
             },
         )
         run_time = dt.datetime.now(tz=dt.UTC)
+        # The run name the pages show ("Run Name"): the cycle id, instead of GX's `__none__`.
+        run_id = RunIdentifier(run_name=cycle, run_time=run_time)
         for name, result in self.stored:
             safe = sanitise(result)
+            safe.meta["run_id"] = run_id
             suite_id = ExpectationSuiteIdentifier(name=name)
             key = ValidationResultIdentifier(
                 expectation_suite_identifier=suite_id,
-                run_id=RunIdentifier(run_name=cycle, run_time=run_time),
+                run_id=run_id,
                 batch_identifier=name,
             )
             self.context.validation_results_store.store_validation_results(
@@ -196,7 +205,17 @@ class GXRunner:
                 suite_validation_result_identifier=key,
                 expectation_suite_identifier=suite_id,
             )
-        self.context.build_data_docs(site_names=["cycle"])
+        self.context.build_data_docs(site_names=[site_name])
+
+
+def notes(expectation: str, kwargs: dict[str, Any]) -> list[str]:
+    """The notes Data Docs show beside a check (Markdown): what it means in plain words and, for
+    a derived column (`contract_id__of_partner`), how the pipeline computed it."""
+    from pipeline.check_words import derived_note, describe
+
+    checked = kwargs.get("column") or ", ".join(kwargs.get("column_list") or [])
+    note = derived_note(checked)
+    return [describe(expectation, checked, kwargs) + ".", *([note] if note else [])]
 
 
 def _exception_message(info: Any) -> str | None:
@@ -256,6 +275,7 @@ def sanitise(result: Any) -> Any:
         res = r.result or {}
         r.result = {k: _escape(res[k]) for k in _KEEP if k in res}
         kwargs = r.expectation_config.kwargs
+        r.expectation_config.notes = notes(r.expectation_config.type, kwargs)
         if isinstance(kwargs.get("value_set"), list):
             values = kwargs["value_set"]
             # Register lists can run to thousands of ids: show the start, say how many.

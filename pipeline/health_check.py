@@ -592,6 +592,11 @@ def data_quality(view: AudienceView, link_prefix: str = "../") -> Blocks:
             "clean."
         ),
     ]
+    review = v.get("review")  # recorded by `svf review --sign` (pipeline/review.py)
+    if isinstance(review, dict) and review.get("by"):
+        blocks.append(
+            rb.para(f"Data quality reviewed by {review['by']} on {str(review.get('at'))[:10]}.")
+        )
     exp = v.get("expectations") or []
     failing = [e for e in exp if e.get("failed")]
     if failing:

@@ -72,8 +72,8 @@ def build_index(
     docs = [
         (label, _rel(paths, dq / name))
         for label, name in (
-            ("Data Docs (all checks)", "index.html"),
-            ("Data-quality summary", "summary.html"),
+            ("Data-quality review: reconciliation, checks, rejected rows", "index.html"),
+            ("Data Docs (Great Expectations validation results)", "gx/index.html"),
             ("validation.json", "validation.json"),
         )
         if (dq / name).exists()

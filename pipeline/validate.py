@@ -518,7 +518,7 @@ def write_outputs(paths: CyclePaths, result: ValidationResult) -> dict[str, Any]
     summary = result.summary()
     data_docs.build_site(paths, result.runner or GXRunner())
     write_json(paths.validation_json, summary)
-    data_docs.write_summary_html(paths.data_quality / "summary.html", summary, result.quarantine)
+    data_docs.write_reviewer_page(paths, summary)
     feedback.write_partner_feedback(paths.data_quality / "partners", result.quarantine)
     return summary
 

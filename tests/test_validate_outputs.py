@@ -141,21 +141,23 @@ def test_partner_feedback_holds_only_that_partners_rows(written: tuple[CyclePath
     assert [(r["row"], r["value"]) for r in p002] == [("3", "seven")]
 
 
-def test_data_docs_and_summary_show_partner_text_as_text(written: tuple[CyclePaths, dict]) -> None:
+def test_data_docs_and_reviewer_page_show_partner_text_as_text(
+    written: tuple[CyclePaths, dict],
+) -> None:
     paths, _ = written
-    site = paths.data_quality
+    site = paths.data_quality / "gx"
     assert (site / "index.html").exists()
-    pages = [p for p in site.rglob("*.html") if "partners" not in p.parts]
-    assert len(pages) > 3  # index, suites, validation results
+    pages = [p for p in paths.data_quality.rglob("*.html") if "partners" not in p.parts]
+    assert len(pages) > 3  # the reviewer's page, GX's index, suites, validation results
     for page in pages:
         assert "<script>alert(1)</script>" not in page.read_text(encoding="utf-8"), page
     assert any(
         "&lt;script&gt;alert(1)&lt;/script&gt;" in p.read_text(encoding="utf-8")
         for p in (site / "validations").rglob("*.html")
     )
-    summary = (site / "summary.html").read_text(encoding="utf-8")
-    assert "15 rows read" in summary and "<strong>8 accepted</strong>" in summary
-    assert "row_is_not_an_exact_duplicate" in summary
+    review = (paths.data_quality / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in review
+    assert "row_is_not_an_exact_duplicate" in review
 
 
 def test_rerun_removes_feedback_for_partners_with_nothing_left(tmp_path) -> None:  # noqa: ANN001
