@@ -189,9 +189,13 @@ def build_checklist(raw_dir: Path, cycle: str, period: str | None = None) -> Che
                         "source": src or "",
                     }
                 )
-    table = pd.DataFrame(rows, columns=COLUMNS).sort_values(
-        ["partner_id", "contract_id", "measure_id"], kind="stable", ignore_index=True
+    # Missing returns first: the checklist is a chasing list, and the record at close of who
+    # never sent what.
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table = table.assign(_missing=table["status"] != "missing").sort_values(
+        ["_missing", "partner_id", "contract_id", "measure_id"], kind="stable", ignore_index=True
     )
+    table = table.drop(columns="_missing")
     return Checklist(cycle, period, table, tuple(notes))
 
 

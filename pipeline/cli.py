@@ -113,7 +113,10 @@ def sample(
     messy: Annotated[
         bool, typer.Option("--messy/--clean", help="Add the faults real returns have")
     ] = False,
-    end_period: Annotated[str, typer.Option(help="Last financial year, YYYY/YY")] = "2025/26",
+    end_period: Annotated[
+        str | None,
+        typer.Option(help="Last financial year, YYYY/YY (default: the cycle's year, or 2025/26)"),
+    ] = None,
     cycle: Annotated[
         str, typer.Option("--cycle", "-c", help="Write into data/raw/<cycle>")
     ] = "sample",
@@ -126,6 +129,10 @@ def sample(
     from pipeline.sample import generate_sample
 
     target = out_dir or CyclePaths.of(cycle, workspace).raw
+    if end_period is None:  # a cycle's id fixes its latest year: 2024-25 holds up to 2024/25
+        from pipeline.cycle_year import fy_period
+
+        end_period = fy_period(cycle) or "2025/26"
     manifest = generate_sample(
         target, partners=partners, years=years, seed=seed, end_period=end_period, messy=messy
     )
@@ -247,15 +254,60 @@ def run(
     ] = None,
     renderer: RendererOpt = None,
     formats: FormatsOpt = None,
+    use_dvc: Annotated[
+        bool | None,
+        typer.Option(
+            "--dvc/--no-dvc",
+            help="Run through `dvc repro` (default: yes inside a DVC project whose params.yaml "
+            "`cycles:` lists the cycle), so dvc.lock records the run",
+        ),
+    ] = None,
 ) -> None:
     """Run every stage for the cycle: validate, compute, report."""
     from pipeline.compute import run_compute_stage
     from pipeline.report import run_report_stage
     from pipeline.validate import run_validate_stage
 
-    partners, renderer, fmts = _report_options(workspace, None, renderer, formats)
     paths = resolve_cycle(cycle, workspace)
     paths.require_raw()
+    if use_dvc is not False:
+        from pipeline.cycle import dvc_pipeline_root, pipeline_cycles, run_through_dvc
+
+        root = dvc_pipeline_root(workspace)
+        in_pipeline = root is not None and paths.cycle in pipeline_cycles(paths.params)
+        if use_dvc and not in_pipeline:
+            raise fail(
+                f"cannot run cycle {paths.cycle} through DVC: "
+                + ("no .dvc/ and dvc.yaml here" if root is None else "it is not in `cycles:`")
+            )
+        if in_pipeline and root is not None:
+            given = [
+                n
+                for n, v in (("--strict", strict), ("--renderer", renderer), ("--formats", formats))
+                if v is not None
+            ]
+            if given:
+                raise fail(
+                    f"{', '.join(given)}: through DVC, svf run takes these from params.yaml "
+                    "(which DVC records); set them there, or add --no-dvc for a one-off run"
+                )
+            code = run_through_dvc(root, paths.cycle)
+            if code == 0:
+                console.print(f"[bold green]done[/]: open {paths.index_html}", highlight=False)
+            else:
+                console.print(
+                    f"[bold red]stopped[/]: a stage of cycle {escape(paths.cycle)} failed "
+                    "(its reason is above); dvc.lock keeps the last complete run",
+                    highlight=False,
+                )
+            raise typer.Exit(code)
+        if root is not None:
+            console.print(
+                f"[yellow]note:[/] cycle {escape(paths.cycle)} is not in params.yaml `cycles:`, "
+                "so DVC does not record this run (`svf cycle open` adds it)",
+                highlight=False,
+            )
+    partners, renderer, fmts = _report_options(workspace, None, renderer, formats)
     if strict is None:
         from pipeline.params import load_params
 
@@ -300,6 +352,9 @@ def _register_cycle_commands() -> None:
         name="cycle",
         help="Open, close, list, compare and reproduce review cycles (DVC).",
     )
+    from pipeline.cycle import remote_app
+
+    app.add_typer(remote_app, name="remote", help="Where closed cycles are stored (DVC remote).")
 
 
 _register_cycle_commands()

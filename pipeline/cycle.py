@@ -9,10 +9,13 @@ with the next one. `docs/cycles.md` is the analyst's guide.
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import shutil
+import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +29,8 @@ from rich.table import Table
 from pipeline import dvc_tools as tools
 from pipeline.atomic import write_text
 from pipeline.checklist import Checklist, build_checklist, write_checklist
+from pipeline.cycle_diff_html import CycleDiff, summary
+from pipeline.cycle_year import fy_period
 from pipeline.errors import UserError
 from pipeline.params import load_params
 from pipeline.paths import CyclePaths, check_cycle_name
@@ -76,32 +81,152 @@ def set_params_cycle(params_path: Path, cycle: str) -> None:
     write_text(params_path, text)
 
 
+#: The stages `dvc.yaml` runs for each cycle, in order; DVC names them `validate@2025-26`, ...
+STAGES = ("validate", "compute", "report")
+#: The bundled demo cycle: in the pipeline of a fresh clone, dropped when a real cycle opens.
+SAMPLE = "sample"
+_CYCLES_LINE = re.compile(r"^cycles\s*:[^\n#]*?(?P<comment>\s+#[^\n]*)?$", re.MULTILINE)
+
+
+def stage_names(cycle: str) -> list[str]:
+    """The cycle's stages as DVC names them (`foreach` over `cycles:` in `dvc.yaml`)."""
+    return [f"{s}@{check_cycle_name(cycle)}" for s in STAGES]
+
+
+def pipeline_cycles(params_path: Path) -> list[str]:
+    """The cycles `dvc.yaml` builds: `cycles:` in params.yaml (empty when there is none)."""
+    value = load_params(params_path).get("cycles") or []
+    if not isinstance(value, list):
+        raise UserError(f"{params_path}: `cycles:` must be a list of cycle ids, like [2025-26]")
+    return [str(c) for c in value]
+
+
+def _yaml_scalar(value: str) -> str:
+    """`value` as YAML text that reads back as the same string (quoted only when needed)."""
+    return value if isinstance(yaml.safe_load(f"v: {value}")["v"], str) else f'"{value}"'
+
+
+def set_params_cycles(params_path: Path, cycles: list[str]) -> None:
+    """Write the `cycles:` list on one line (comments elsewhere are kept, as for `cycle:`)."""
+    for c in cycles:
+        check_cycle_name(c)
+    text = params_path.read_text(encoding="utf-8") if params_path.exists() else ""
+    new_line = "cycles: [" + ", ".join(_yaml_scalar(c) for c in cycles) + "]"
+    if _CYCLES_LINE.search(text):
+        text = _CYCLES_LINE.sub(lambda m: new_line + (m.group("comment") or ""), text, count=1)
+    else:
+        match = _CYCLE_LINE.search(text)
+        at = text.index("\n", match.end()) + 1 if match and "\n" in text[match.end() :] else 0
+        text = text[:at] + new_line + "\n" + text[at:]
+    parsed = yaml.safe_load(text) or {}
+    if [str(c) for c in parsed.get("cycles") or []] != list(cycles):
+        raise UserError(f"{params_path}: could not set the cycles line; edit `cycles:` by hand")
+    write_text(params_path, text)
+
+
+# --- run -----------------------------------------------------------------------------------------
+
+
+def dvc_pipeline_root(workspace: Path) -> Path | None:
+    """The workspace when it is a DVC project with the pipeline (`.dvc/` and `dvc.yaml`)."""
+    root = Path(workspace).resolve()
+    return root if (root / ".dvc").is_dir() and (root / "dvc.yaml").is_file() else None
+
+
+def run_through_dvc(root: Path, cycle: str) -> int:
+    """`dvc repro report@<cycle>`: the cycle's stages that are not up to date, nothing else.
+
+    DVC runs the same `svf validate|compute|report` commands a direct run would, and records
+    the run in `dvc.lock`, which is what `svf cycle close` checks and commits. Other cycles'
+    stages are not targets, so they are never re-run (or found stale) by a run of this one.
+    """
+    if cycle not in pipeline_cycles(root / "params.yaml"):
+        raise UserError(
+            f"cycle {cycle} is not in the pipeline (`cycles:` in params.yaml): "
+            f"run `svf cycle open {cycle}` first"
+        )
+    code = tools.dvc_shown(root, "repro", f"{STAGES[-1]}@{cycle}")
+    # DVC exits 255 whatever the stage's own status was (1: a --strict gate, 2: bad input); the
+    # stage has printed why, so say only that it stopped, with the documented "failed" status.
+    return 0 if code == 0 else 1
+
+
 # --- open ----------------------------------------------------------------------------------------
 
 
-def open_cycle(workspace: Path, cycle: str, *, period: str | None = None) -> Checklist:
-    """Create the cycle's raw folder, make it the current cycle and write its checklist."""
+def check_cycle_id(cycle: str, *, name: bool = False) -> str:
+    """A cycle id is a financial year (`2025-26`), which fixes the latest year its returns may
+    report; any other plain name only when the analyst says so (`--name`)."""
+    check_cycle_name(cycle)
+    if not name and fy_period(cycle) is None:
+        raise UserError(
+            f"cycle {cycle!r} is not a financial year like 2025-26 (the cycle's id fixes the "
+            "latest year its returns may report); to use another name on purpose, add --name"
+        )
+    return cycle
+
+
+def open_cycle(
+    workspace: Path, cycle: str, *, period: str | None = None, name: bool = False
+) -> Checklist:
+    """Create the cycle's raw folder, add it to the pipeline, make it current, write its checklist.
+
+    The cycle joins `cycles:` in params.yaml (so `dvc.yaml` builds it beside every earlier
+    cycle); the bundled sample leaves the list, as it is not a review to record.
+    """
+    check_cycle_id(cycle, name=name)
     paths = CyclePaths.of(cycle, workspace)
     paths.raw.mkdir(parents=True, exist_ok=True)
     set_params_cycle(paths.params, cycle)
+    cycles = [c for c in pipeline_cycles(paths.params) if c != SAMPLE or cycle == SAMPLE]
+    if cycle not in cycles:
+        cycles.append(cycle)
+    set_params_cycles(paths.params, cycles)
     checklist = build_checklist(paths.raw, cycle, period)
     write_checklist(checklist, paths.reports)
     return checklist
+
+
+# --- remote --------------------------------------------------------------------------------------
+
+
+def remote_needs_setting(root: Path) -> str | None:
+    """Why the project's DVC remote would not travel to a colleague's clone (None when it does):
+    there is none, or it is a folder written relative to the clone."""
+    remote, _ = tools.default_remote(root)
+    if remote is None:
+        return "no default DVC remote is set"
+    written = tools.remote_url_as_written(root, remote) or ""
+    if written and "://" not in written and not Path(written).is_absolute():
+        return f"the DVC remote {remote!r} is the relative path {written}"
+    return None
+
+
+def suggested_remote(root: Path) -> str:
+    """The folder a relative remote means from this clone, else `svf-dvc-remote` beside it."""
+    remote, url = tools.default_remote(root)
+    if remote and url and "://" not in url:
+        return str(Path(url).resolve())
+    return str(root.parent / "svf-dvc-remote")
 
 
 # --- close ---------------------------------------------------------------------------------------
 
 
 def _outputs_to_commit(cycle: str) -> list[str]:
-    """Files `dvc.yaml` keeps out of the DVC cache (`cache: false`), committed to git at close.
+    """Files `dvc.yaml` keeps out of the DVC cache (`cache: false`), and the cycle's checklist of
+    expected returns, committed to git at close.
 
-    They are aggregate metrics and plot data, small and free of partner detail, and being in git
-    is what lets `dvc metrics diff review/A review/B` compare two closed cycles without a remote.
+    They are small and free of commercial detail (aggregate metrics and plot data; the checklist
+    names who owed which return), and being in git is what lets `dvc metrics diff review/A
+    review/B` compare two closed cycles without a remote.
     """
     return [
         f"reports/{cycle}/metrics",
         f"reports/{cycle}/plots",
         f"reports/{cycle}/data-quality/validation.json",
+        f"reports/{cycle}/checklist.md",
+        f"reports/{cycle}/checklist.csv",
     ]
 
 
@@ -110,6 +235,7 @@ def _allowed_dirty(cycle: str) -> tuple[str, ...]:
     return (
         "params.yaml",
         "dvc.lock",
+        ".dvc/config",  # `svf remote set` or the remote fixed at `svf cycle open`
         f"data/raw/{cycle}.dvc",
         "data/raw/.gitignore",
         *_outputs_to_commit(cycle),
@@ -120,17 +246,13 @@ def _is_allowed(path: str, allowed: tuple[str, ...]) -> bool:
     return any(path == a or path.startswith(a.rstrip("/") + "/") for a in allowed)
 
 
-def _lock_cycle(lock_path: Path) -> str | None:
-    """The cycle the last `dvc repro` ran, as recorded in `dvc.lock` (None if unknown)."""
+def _locked_stages(lock_path: Path) -> set[str]:
+    """The stages `dvc.lock` records a run of (empty if there is no readable lock)."""
     try:
         lock = yaml.safe_load(lock_path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
-        return None
-    for stage in (lock.get("stages") or {}).values():
-        value = ((stage or {}).get("params") or {}).get("params.yaml", {}).get("cycle")
-        if value is not None:
-            return str(value)
-    return None
+        return set()
+    return set(lock.get("stages") or {})
 
 
 def check_can_close(root: Path, cycle: str) -> None:
@@ -142,16 +264,23 @@ def check_can_close(root: Path, cycle: str) -> None:
     if not paths.raw.is_dir() or not any(paths.raw.iterdir()):
         raise UserError(f"cannot close {cycle}: {paths.raw} is missing or empty")
     current = str(load_params(paths.params)["cycle"])
-    if current != cycle:
+    if current != cycle or cycle not in pipeline_cycles(paths.params):
         raise UserError(
             f"cannot close {cycle}: params.yaml names cycle {current!r}; "
-            f"run `svf cycle open {cycle}` and `dvc repro` first"
+            f"run `svf cycle open {cycle}` and `svf run` first"
         )
     remote, url = tools.default_remote(root)
     if remote is None:
         raise UserError(
             f"cannot close {cycle}: no default DVC remote to push the cycle to; "
-            "set one with `dvc remote add -d <name> <folder or s3://... url>`"
+            "set one with `svf remote set <shared folder or s3://... url>`"
+        )
+    raw_url = tools.remote_url_as_written(root, remote)
+    if raw_url and "://" not in raw_url and not Path(raw_url).is_absolute():
+        raise UserError(
+            f"cannot close {cycle}: the DVC remote {remote!r} is the relative path {raw_url}, "
+            "which a colleague's clone would read as another folder; set it with "
+            "`svf remote set <absolute path or url>`"
         )
     if url and "://" not in url and not Path(url).parent.is_dir():
         raise UserError(
@@ -171,18 +300,20 @@ def check_can_close(root: Path, cycle: str) -> None:
         )
     if not (root / "dvc.lock").exists():
         raise UserError(
-            f"cannot close {cycle}: the pipeline has never run here (no dvc.lock); run `dvc repro`"
+            f"cannot close {cycle}: the pipeline has never run here (no dvc.lock); run `svf run`"
         )
-    ran = _lock_cycle(root / "dvc.lock")
-    if ran != cycle:
+    never = [s for s in stage_names(cycle) if s not in _locked_stages(root / "dvc.lock")]
+    if never:
         raise UserError(
-            f"cannot close {cycle}: dvc.lock records a run of cycle {ran!r}; run `dvc repro`"
+            f"cannot close {cycle}: dvc.lock records no run of {', '.join(never)}; run `svf run`"
         )
-    stale = tools.stale_stages(root)
+    # Only this cycle's stages: a closed cycle's stages may be stale against today's code or
+    # thresholds, which is the record of what they were run with, not a reason to refuse.
+    stale = tools.stale_stages(root, stage_names(cycle))
     if stale:
         raise UserError(
             f"cannot close {cycle}: the pipeline is not up to date with its inputs: "
-            f"{tools.describe_stale(stale)}; run `dvc repro`, check the results, then close"
+            f"{tools.describe_stale(stale)}; run `svf run`, check the results, then close"
         )
 
 
@@ -205,6 +336,10 @@ def close_cycle(workspace: Path, cycle: str) -> Closed:
     check_can_close(root, cycle)
     tag = tag_of(cycle)
     raw_rel = f"data/raw/{cycle}"
+    paths = CyclePaths.of(cycle, root)
+    # The checklist as it stands at close, missing returns first: the record of who never sent
+    # what this cycle expected.
+    write_checklist(build_checklist(paths.raw, cycle, fy_period(cycle)), paths.reports)
     tools.dvc(root, "add", raw_rel)
     if f"{raw_rel}.dvc" not in tools.tracked_dvcfiles(root):
         # DVC skips .dvc files in folders it believes git ignores; the inputs would then be
@@ -213,7 +348,7 @@ def close_cycle(workspace: Path, cycle: str) -> Closed:
             f"cannot close {cycle}: DVC does not see {raw_rel}.dvc, so the inputs would not be "
             "pushed; check that .gitignore ignores `/data/raw/?*` (not `/data/raw` itself)"
         )
-    to_add = ["dvc.lock", "params.yaml", f"{raw_rel}.dvc"]
+    to_add = ["dvc.lock", "params.yaml", ".dvc/config", f"{raw_rel}.dvc"]
     to_add += [p for p in _outputs_to_commit(cycle) if (root / p).exists()]
     if (root / "data/raw/.gitignore").exists():
         to_add.append("data/raw/.gitignore")
@@ -225,11 +360,12 @@ def close_cycle(workspace: Path, cycle: str) -> Closed:
     tools.git(root, "tag", "-a", tag, "-m", f"Review cycle {cycle} closed", commit)
     remote = tools.default_remote(root)[0] or ""
     try:
-        # This cycle's inputs, then every output the pipeline recorded in dvc.lock. Not a bare
-        # `dvc push`: that would also push (and fail on) older cycles' inputs a fresh clone
-        # never pulled. One target per call (see reproduce_cycle).
+        # This cycle's inputs, then the outputs of this cycle's stages. Not a bare `dvc push`:
+        # that would also push (and fail on) older cycles' data a fresh clone never pulled.
+        # One target per call (see reproduce_cycle).
         pushed = tools.dvc(root, "push", f"{raw_rel}.dvc").stdout.strip()
-        pushed += "\n" + tools.dvc(root, "push", "dvc.yaml").stdout.strip()
+        for stage in stage_names(cycle):
+            pushed += "\n" + tools.dvc(root, "push", stage).stdout.strip()
     except BaseException as exc:  # a failure or Ctrl-C: either way, no tag without the push
         tools.git(root, "tag", "-d", tag, check=False)
         if not isinstance(exc, tools.ToolError):
@@ -289,32 +425,41 @@ def list_cycles(workspace: Path) -> list[CycleInfo]:
 # --- diff ----------------------------------------------------------------------------------------
 
 
-#: Fields DVC adds to plot rows.
-_DVC_PLOT_FIELDS = {"rev", "step", "dvc_inferred_y_value", "filename", "field"}
+def _git_text(root: Path, rev: str, path: str) -> str | None:
+    result = tools.git(root, "show", f"{rev}:{path}", check=False)
+    return result.stdout if result.ok else None
 
 
-def _normalise_path(path: str, cycle: str) -> str:
-    """`reports/2025-26/metrics/x.json` -> `reports/<cycle>/metrics/x.json`, to pair two cycles."""
-    return path.replace(f"reports/{cycle}/", "reports/<cycle>/", 1)
+def _git_json(root: Path, rev: str, path: str) -> dict[str, Any]:
+    text = _git_text(root, rev, path)
+    try:
+        data = json.loads(text) if text else {}
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
-@dataclass
-class CycleDiff:
-    a: str
-    b: str
-    #: (file, metric) -> (value in A, value in B)
-    metrics: dict[tuple[str, str], tuple[Any, Any]] = field(default_factory=dict)
-    #: plot file (normalised) -> {"a": rows, "b": rows}
-    plots: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+def _dvc_table(root: Path, rev: str, path: str) -> pd.DataFrame | None:
+    """A DVC-tracked table as the tag recorded it (from the cache, else the remote)."""
+    import dvc.api
+    from dvc.exceptions import DvcException
+
+    try:
+        with dvc.api.open(path, repo=str(root), rev=rev, mode="rb") as fh:
+            return pd.read_parquet(io.BytesIO(fh.read()))
+    except (DvcException, OSError, ValueError):
+        return None
 
 
 def diff_cycles(workspace: Path, a: str, b: str) -> CycleDiff:
-    """Metrics and plot data of two closed cycles, paired by file and key.
+    """What two closed cycles recorded, read from their tags.
 
-    Each cycle writes under its own `reports/<cycle>/`, so `dvc metrics diff` sees different
-    files in the two tags; pairing them by their path with the cycle taken out is what turns
-    its output into a comparison.
+    The metrics and plot data are committed at close, so they come from git alone (`git show
+    review/A:reports/A/...`: the same files `dvc metrics diff` and `dvc plots diff` read); the
+    measures and status tables, for partner detail, come from DVC at each tag.
     """
+    from pipeline.framework import load_framework
+
     root = tools.repo_root(workspace)
     for c in (a, b):
         if not tools.tag_exists(root, tag_of(c)):
@@ -323,29 +468,36 @@ def diff_cycles(workspace: Path, a: str, b: str) -> CycleDiff:
                 f"close it with `svf cycle close {c}` first"
             )
     result = CycleDiff(a, b)
-    raw = tools.dvc_json(root, "metrics", "diff", tag_of(a), tag_of(b), "--all")
-    for path, entries in (raw or {}).items():
-        for key, vals in (entries or {}).items():
-            if path.startswith(f"reports/{a}/") and vals.get("old") is not None:
-                k = (_normalise_path(path, a), key)
-                result.metrics[k] = (vals["old"], result.metrics.get(k, (None, None))[1])
-            if path.startswith(f"reports/{b}/") and vals.get("new") is not None:
-                k = (_normalise_path(path, b), key)
-                result.metrics[k] = (result.metrics.get(k, (None, None))[0], vals["new"])
-    # One `dvc plots diff` per tag: given two revisions, DVC keeps only the first one's
-    # definition of a plot whose file path differs between them (as reports/<cycle>/ does).
-    # The tag is given twice so the workspace is not compared in as well.
     for side, cyc in (("a", a), ("b", b)):
-        plots = tools.dvc_json(root, "plots", "diff", tag_of(cyc), tag_of(cyc))
-        for name, renders in ((plots or {}).get("data") or {}).items():
-            for render in renders:
-                content = render.get("content") or {}
-                for row in (content.get("data") or {}).get("values") or []:
-                    if row.get("rev") != tag_of(cyc):
-                        continue
-                    clean = {k: v for k, v in row.items() if k not in _DVC_PLOT_FIELDS}
-                    key = _normalise_path(name, cyc)
-                    result.plots.setdefault(key, {"a": [], "b": []})[side].append(clean)
+        tag = tag_of(cyc)
+        result.outcomes[side] = _git_json(root, tag, f"reports/{cyc}/metrics/outcomes.json")
+        result.validation[side] = _git_json(
+            root, tag, f"reports/{cyc}/data-quality/validation.json"
+        )
+        listing = tools.git(root, "ls-tree", "--name-only", tag, f"reports/{cyc}/plots/").stdout
+        for path in listing.split():
+            name = Path(path).stem
+            if not name.startswith("outcomes_"):
+                continue
+            text = _git_text(root, tag, path) or ""
+            rows = (
+                pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False) if text else None
+            )
+            result.plots.setdefault(name[len("outcomes_") :], {"a": [], "b": []})[side] = (
+                rows.to_dict("records") if rows is not None else []
+            )
+        result.measures[side] = _dvc_table(root, tag, f"data/clean/{cyc}/measures.parquet")
+        result.theme_status[side] = _dvc_table(root, tag, f"data/clean/{cyc}/theme_status.parquet")
+        partners = _dvc_table(root, tag, f"data/clean/{cyc}/partners.parquet")
+        if partners is not None and {"partner_id", "name"} <= set(partners.columns):
+            for pid, name in zip(partners["partner_id"], partners["name"], strict=True):
+                if isinstance(pid, str) and isinstance(name, str):
+                    result.partners[pid] = name
+    framework = load_framework(CyclePaths.of(b, root).framework)
+    for theme in framework.themes:
+        result.names[theme.code] = (theme.name, "")
+        for m in theme.measures:
+            result.names[m.id] = (m.short or m.text, m.unit)
     return result
 
 
@@ -426,14 +578,19 @@ def reproduce_cycle(
         recorded = pd.read_parquet(measures)
         # Run the tagged code, not whatever is installed now: the worktree's package first.
         env = {"PYTHONPATH": str(wt)}
-        # Forcing `compute` re-runs it and, as its inputs were not pulled, validation before it:
-        # the stages the measures table depends on. `all_stages` renders the reports as well.
-        targets = [] if all_stages else ["compute"]
-        result = tools.dvc(
-            wt, "repro", "--force", *targets, check=False, env=env, capture=not show_output
-        )
-        if not result.ok:
+        # Forcing `compute@C` re-runs it and, as its inputs were not pulled, validation before
+        # it: the stages the measures table depends on. `all_stages` renders the reports too.
+        target = f"{STAGES[-1] if all_stages else 'compute'}@{cycle}"
+        if show_output:
+            # The stages' progress, without DVC's "git add ... dvc push" advice, which from a
+            # temporary checkout would point at the wrong folder.
+            code = tools.dvc_shown(wt, "repro", "--force", target, env=env)
+            detail = ""
+        else:
+            result = tools.dvc(wt, "repro", "--force", target, check=False, env=env)
+            code = result.returncode
             detail = tools.last_line(result.stderr) or tools.last_line(result.stdout)
+        if code:
             raise UserError(
                 f"re-running cycle {cycle} failed in {wt}: {detail or 'see the dvc output above'}"
             )
@@ -460,16 +617,36 @@ def _is_closed(workspace: Path, cycle: str) -> bool:
 
 @cycle_app.command("open")
 def open_command(
-    cycle: Annotated[str, typer.Argument(help="Cycle id, e.g. 2025-26")],
+    cycle: Annotated[str, typer.Argument(help="Cycle id: the financial year, e.g. 2025-26")],
     workspace: WorkspaceOpt = Path("."),
     period: Annotated[
         str | None,
         typer.Option(help="Financial year expected, YYYY/YY (default: from the cycle id)"),
     ] = None,
+    name: Annotated[
+        bool,
+        typer.Option("--name", help="Accept an id that is not a financial year, on purpose"),
+    ] = False,
 ) -> None:
-    """Start a cycle: create data/raw/C, set params.yaml, print the checklist of expected returns."""
-    checklist = open_cycle(workspace, cycle, period=period)
+    """Start a cycle: create data/raw/C, add it to params.yaml, print the expected returns."""
+    checklist = open_cycle(workspace, cycle, period=period, name=name)
     paths = CyclePaths.of(cycle, workspace)
+    root = dvc_pipeline_root(paths.workspace)
+    why = remote_needs_setting(root) if root is not None else None
+    if root is not None and why:
+        # Set once, here, so that the close pushes where a colleague's clone will look.
+        default = suggested_remote(root)
+        chosen = (
+            typer.prompt(f"{why}. Where should closed cycles be stored", default=default)
+            if sys.stdin.isatty()
+            else default
+        )
+        url = tools.set_default_remote(root, chosen)
+        console.print(
+            f"[yellow]note:[/] {escape(why)}; closed cycles will be pushed to {escape(url)} "
+            "(change it with `svf remote set URL`)",
+            highlight=False,
+        )
     if _is_closed(paths.workspace, cycle):
         console.print(
             f"[yellow]note:[/] cycle {escape(cycle)} is already closed ({tag_of(cycle)}); "
@@ -545,16 +722,12 @@ def diff_command(
     b: Annotated[str, typer.Argument(help="Later closed cycle")],
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
-    """Compare two closed cycles (dvc metrics diff + plots diff) in reports/diff-A-B.html."""
+    """Compare two closed cycles for a council: reports/diff-A-B.html, summary printed."""
     diff = diff_cycles(workspace, a, b)
     root = tools.repo_root(workspace)
     target = write_diff_html(diff, root / "reports" / f"diff-{a}-{b}.html")
-    table = Table(title=f"Metrics: {escape(a)} -> {escape(b)}", title_justify="left")
-    for col in ("Metric", a, b):
-        table.add_column(escape(col))
-    for (_, key), (va, vb) in sorted(diff.metrics.items()):
-        table.add_row(escape(key), escape(str(va)), escape(str(vb)))
-    out.print(table)
+    for sentence in summary(diff):
+        out.print(escape(sentence), highlight=False)
     console.print(f"[green]wrote[/] {target}", highlight=False)
 
 
@@ -597,3 +770,40 @@ def reproduce_command(
         highlight=False,
     )
     raise typer.Exit(1)
+
+
+remote_app = typer.Typer(
+    help="Where closed cycles are stored: the project's DVC remote.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@remote_app.command("set")
+def remote_set_command(
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="A shared folder (/mnt/shared/svf, \\\\server\\share\\svf), s3://bucket/path, "
+            "azure://container/path or ssh://host/path"
+        ),
+    ],
+    workspace: WorkspaceOpt = Path("."),
+    remote_name: Annotated[str, typer.Option("--remote-name", help="The remote's name")] = "local",
+) -> None:
+    """Make URL the project's default DVC remote (in .dvc/config, committed at the next close)."""
+    root = tools.repo_root(workspace)
+    written = tools.set_default_remote(root, url, remote_name)
+    console.print(
+        f"[green]remote[/] {escape(remote_name)} is now {escape(written)}: `svf cycle close` "
+        "pushes there, and `svf cycle close` commits .dvc/config so colleagues' clones use it",
+        highlight=False,
+    )
+    scheme = written.split("://", 1)[0] if "://" in written else ""
+    if scheme in {"s3", "azure", "gs", "ssh"}:
+        console.print(
+            f"[yellow]note:[/] install DVC's {scheme} support (`pip install 'dvc[{scheme}]'`) and "
+            f"keep credentials out of git: `dvc remote modify --local {escape(remote_name)} ...`",
+            highlight=False,
+        )

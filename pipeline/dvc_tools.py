@@ -122,6 +122,47 @@ def dvc(
     return result
 
 
+#: What `dvc repro` prints after a run about staging and pushing: the cycle commands do both at
+#: close, so the advice would only mislead (and from a temporary checkout, point at the wrong
+#: folder).
+_ADVICE = (
+    "To track the changes with git",
+    "git add ",
+    "To enable auto staging",
+    "dvc config core.autostage",
+    "Use `dvc push`",
+)
+
+
+def dvc_shown(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> int:
+    """Run `dvc <args>` showing what it and its stages print, less DVC's git/push advice.
+
+    The stages' own progress (on stderr) passes straight through; DVC's stdout is read line by
+    line so the advice can be left out. Returns the exit status.
+    """
+    argv = [sys.executable, "-m", "dvc", *args]
+    try:
+        proc = subprocess.Popen(
+            argv, cwd=repo, env=tool_env(env), text=True, stdout=subprocess.PIPE, stderr=None
+        )
+    except FileNotFoundError:
+        raise ToolError("dvc is not installed or not on PATH") from None
+    assert proc.stdout is not None
+    blank = False
+    for line in proc.stdout:
+        if line.strip().startswith(_ADVICE):
+            continue
+        if not line.strip():
+            blank = True
+            continue
+        if blank:
+            sys.stdout.write("\n")
+            blank = False
+        sys.stdout.write(line)
+        sys.stdout.flush()
+    return proc.wait()
+
+
 def dvc_json(repo: Path, *args: str) -> Any:
     """Run a dvc command that takes `--json` and parse what it prints."""
     result = dvc(repo, *args, "--json")
@@ -210,19 +251,47 @@ def default_remote(repo: Path) -> tuple[str | None, str | None]:
         return name, (str(url) if url else None)
 
 
+def remote_url_as_written(repo: Path, name: str) -> str | None:
+    """The remote's URL as `.dvc/config` spells it (DVC itself turns a relative path absolute,
+    relative to the config file, which hides that a clone elsewhere would read another folder)."""
+    import configparser
+
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(repo / ".dvc" / "config", encoding="utf-8")
+    except configparser.Error:
+        return None
+    for section in (f'remote "{name}"', f"'remote \"{name}\"'"):
+        if parser.has_option(section, "url"):
+            return parser.get(section, "url").strip()
+    return None
+
+
+def set_default_remote(repo: Path, url: str, name: str = "local") -> str:
+    """Make `url` the project's default remote (written to `.dvc/config`, which git shares).
+
+    A local folder is written as an absolute path, so every clone on the machine (or every
+    machine that mounts the drive at the same place) reaches the same folder.
+    """
+    if "://" not in url:
+        url = str(Path(url).expanduser().resolve())
+    dvc(repo, "remote", "add", "--force", "--default", name, url)
+    return url
+
+
 def tracked_dvcfiles(repo: Path) -> set[str]:
     """The `.dvc` files DVC finds in the project (paths relative to the root)."""
     with _open_repo(repo) as r:
         return {s.addressing for s in r.index.stages if s.addressing.endswith(".dvc")}
 
 
-def stale_stages(repo: Path) -> dict[str, Any]:
-    """What `dvc status` reports as not up to date (empty when the pipeline is current)."""
+def stale_stages(repo: Path, targets: Sequence[str] | None = None) -> dict[str, Any]:
+    """What `dvc status [targets]` reports as not up to date (empty when they are current)."""
     from dvc.exceptions import DvcException
 
     with _open_repo(repo) as r:
         try:
-            data = r.status()
+            data = r.status(targets=list(targets) if targets else None)
         except DvcException as exc:
             raise ToolError(f"`dvc status` failed in {repo}: {exc}") from None
     return data if isinstance(data, dict) else {}

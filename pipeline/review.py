@@ -113,9 +113,14 @@ def _lock_records_validate(root: Path, cycle: str) -> bool:
         lock = yaml.safe_load((root / "dvc.lock").read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
         return False
-    stage = (lock.get("stages") or {}).get("validate") or {}
-    ran = ((stage.get("params") or {}).get("params.yaml") or {}).get("cycle")
-    return str(ran) == cycle
+    # dvc.yaml repeats each stage per cycle (`foreach: ${cycles}`), so DVC names this cycle's
+    # validation `validate@<cycle>`.
+    return bool((lock.get("stages") or {}).get(validate_stage(cycle)))
+
+
+def validate_stage(cycle: str) -> str:
+    """The DVC stage that validates `cycle`."""
+    return f"validate@{cycle}"
 
 
 def _dvc_root(paths: CyclePaths) -> Path | None:
@@ -136,7 +141,8 @@ def check_current(paths: CyclePaths, root: Path) -> None:
     """Refuse to sign results that are out of date with the validate stage's inputs."""
     from pipeline import dvc_tools
 
-    status = dvc_tools.stale_stages(root).get("validate") or []
+    stage = validate_stage(paths.cycle)
+    status = dvc_tools.stale_stages(root, [stage]).get(stage) or []
     allowed = _outs_changed_by_signing(paths, root)
     for entry in status:
         if not isinstance(entry, dict):
@@ -173,7 +179,7 @@ def record_sign_off(
     if root is not None:
         from pipeline import dvc_tools
 
-        dvc_tools.dvc(root, "commit", "--force", "validate")
+        dvc_tools.dvc(root, "commit", "--force", validate_stage(paths.cycle))
     return summary["review"]
 
 

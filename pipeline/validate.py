@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import clock, data_docs, feedback
+from pipeline import cycle_year, data_docs, feedback
 from pipeline.atomic import write_json, write_parquet
 from pipeline.clean_tables import empty_table, typed_table
 from pipeline.contract import SOURCE_FILE, SOURCE_ROW, Kind, kind_of_file, spec
@@ -107,8 +107,9 @@ class ValidationResult:
         totals = self.totals()
         reconciles = all(f.rows == f.clean + f.quarantined + f.superseded for f in self.files)
         return {
+            # No run time: validation.json is a git-tracked metric that the report stage reads,
+            # so a clock value would make every re-run look like a change (issue 17).
             "cycle": self.cycle,
-            "generated_at": clock.now().isoformat(timespec="seconds"),
             "files": [f.as_dict() for f in self.files],
             "totals": totals,
             "reconciles": reconciles
@@ -402,6 +403,8 @@ def validate_cycle(
                 kind, suites[kind], runner, framework, params, result, counts, row_partner
             )
             table, superseded = checker.run(raw)
+            if kind == "returns":
+                table = _quarantine_after_cycle(checker, raw, table, paths.cycle)
             clean[kind] = table
             if kind == "returns":
                 result.superseded = superseded
@@ -431,6 +434,24 @@ def validate_cycle(
     result.runner = runner
     reconcile(result)
     return result
+
+
+def _quarantine_after_cycle(
+    checker: _KindCheck, raw: pd.DataFrame, table: pd.DataFrame, cycle: str
+) -> pd.DataFrame:
+    """Clean returns for a year after the cycle's own go to quarantine (`pipeline.cycle_year`)."""
+    later = cycle_year.after_cycle(table["period"], cycle)
+    checker._stat(cycle_year.EXPECTATION, "period", len(table), int(later.sum()))
+    failures = {
+        idx: [
+            (0, "period", cycle_year.EXPECTATION, cycle_year.reason(table.at[idx, "period"], cycle))
+        ]
+        for idx in table.index[later]
+    }
+    checker._reject(raw, failures)
+    for f in table.loc[later, SOURCE_FILE]:
+        checker.counts[str(f)].clean -= 1
+    return table[~later]
 
 
 def _returns_partner(raw: pd.DataFrame, known: set[str]) -> pd.Series:

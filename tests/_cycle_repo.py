@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,5 +49,5 @@ def tags(repo: Path) -> list[str]:
 
 
 def ran(output: str) -> set[str]:
-    """Stages `dvc repro` executed, from its output."""
-    return {s for s in ("validate", "compute", "report") if f"Running stage '{s}'" in output}
+    """Stages `dvc repro` (or `svf run` through it) executed, from its output: `validate@2025-26`."""
+    return set(re.findall(r"Running stage '([a-z]+@[^']+)'", output))

@@ -113,13 +113,14 @@ def test_checklist_lists_what_each_live_contract_owes_and_who_has_not_sent_it(tm
     checklist = build_checklist(raw, "2025-26")
     assert checklist.period == "2025/26"
     got = checklist.rows[["contract_id", "measure_id", "status"]].values.tolist()
+    # Missing returns first (the chasing list), each group by partner, contract and measure.
     assert got == [
-        ["C1", "CS1-01", "received"],
         ["C1", "CS2-06", "missing"],
         ["C2", "CS4-01", "missing"],
+        ["C1", "CS1-01", "received"],
     ]
-    assert checklist.rows.loc[0, "source"] == "returns/P1.csv"
-    assert checklist.rows.loc[0, "partner_name"] == "Alpha Ltd"
+    assert checklist.rows.loc[2, "source"] == "returns/P1.csv"
+    assert checklist.rows.loc[2, "partner_name"] == "Alpha Ltd"
     assert checklist.partners_without_return() == ["P2"]
     assert checklist.summary() == (
         "1 of 3 expected returns received for 2025/26; no return yet from 1 partner(s): P2"
@@ -180,36 +181,6 @@ def test_describe_stale_names_stage_and_what_changed():
     )
 
 
-def test_diff_page_compares_metrics_and_plot_rows_and_escapes_text():
-    diff = CycleDiff("2024-25", "2025-26")
-    diff.metrics[("reports/<cycle>/metrics/outcomes.json", "social_value_gbp")] = (1000, 1250)
-    diff.metrics[("reports/<cycle>/metrics/outcomes.json", "CS1.status")] = ("at risk", "on track")
-    diff.metrics[("reports/<cycle>/metrics/outcomes.json", "<b>new</b>")] = (None, 3)
-    diff.plots["CS1 Social"] = {
-        "a": [{"period": "2024/25", "measure": "CS1-01", "value": "10"}],
-        "b": [
-            {"period": "2024/25", "measure": "CS1-01", "value": "12"},
-            {"period": "2025/26", "measure": "<img src=x onerror=alert(1)>", "value": "8"},
-        ],
-    }
-    page = render_diff_html(diff)
-    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
-    assert "<b>new" not in page and "&lt;b&gt;new&lt;/b&gt;" in page
-    # 1000 -> 1250 is +250, +25.0%; the direction is written, not only coloured.
-    assert "▲ up +250 (+25.0%)" in page
-    # The 2024/25 figure was revised from 10 to 12 between the cycles.
-    assert "▲ up +2 (+20.0%)" in page
-    assert "new in the later cycle" in page
-    assert "<script" not in page and "http" not in page.replace("http://e.vil", "")
-    assert "<link" not in page
-
-
-def test_diff_page_says_when_there_is_nothing_to_compare():
-    page = render_diff_html(CycleDiff("a", "b"))
-    assert "Neither cycle recorded metrics" in page
-    assert "Neither cycle recorded plot data" in page
-
-
 def test_checklist_csv_neutralises_formulas(tmp_path):
     from pipeline.checklist import write_checklist
 
@@ -236,33 +207,205 @@ def test_compare_tables_accepts_only_the_same_table():
     assert _compare_tables(recorded, recorded.astype({"value": "object"})) != ""
 
 
-def test_diff_page_pairs_rows_by_measure_and_period_and_compares_status_as_text():
-    diff = CycleDiff("A", "B")
-    diff.plots["CS2 Economic"] = {
-        "a": [
-            {
-                "period": "2024/25",
-                "measure": "CS2-06",
-                "level": "borough",
-                "value": "",
-                "status": "no data",
-            },
-        ],
-        "b": [
-            {
-                "period": "2024/25",
-                "measure": "CS2-06",
-                "level": "borough",
-                "value": "7",
-                "status": "on track",
-            },
-        ],
+def _two_cycles() -> CycleDiff:
+    """Two closed cycles as their records hold them: outcomes.json, validation.json, plot rows and
+    the partner-level theme status table."""
+    diff = CycleDiff("2024-25", "2025-26")
+    diff.names = {
+        "CS2": ("Economic", ""),
+        "CS3": ("Equality", ""),
+        "CS2-06": ("Apprenticeships", "count"),
+        "CS2-08": ("Spend with local <b>SMEs</b>", "GBP"),
+        "CS3-01": ("Staff paid the Real Living Wage", "percent"),
     }
-    page = render_diff_html(diff).replace("\n", "")
-    # One row for CS2-06 in 2024/25 (status is compared, not used to tell rows apart).
-    assert page.count("<td>CS2-06</td>") == 1
-    assert "<td>CS2-06</td><td>borough</td><td>2024/25</td>" in page
-    assert "no figure before" in page
-    assert (
-        '<td class="num">no data</td><td class="num">on track</td><td class="">changed</td>' in page
+    diff.partners = {"P1": "Alpha <script>alert(1)</script> Ltd", "P2": "Beta CIC"}
+    diff.outcomes = {
+        "a": {
+            "cycle": "2024-25",
+            "social_value_gbp": 262400.0,
+            "themes": {"CS2": {"status": "at risk"}, "CS3": {"status": "on track"}},
+        },
+        "b": {
+            "cycle": "2025-26",
+            "social_value_gbp": 301150.5,
+            "themes": {"CS2": {"status": "on track"}, "CS3": {"status": "on track"}},
+        },
+    }
+    diff.validation = {
+        "a": {"cycle": "2024-25", "pass_rate": 0.9, "totals": {"quarantined": 30}},
+        "b": {"cycle": "2025-26", "pass_rate": 0.95, "totals": {"quarantined": 12}},
+    }
+    row = lambda period, measure, value, status: {  # noqa: E731
+        "period": period,
+        "measure": measure,
+        "level": "borough",
+        "value": value,
+        "status": status,
+    }
+    diff.plots = {
+        "CS2": {
+            "a": [
+                row("2023/24", "CS2-06", "10", "at risk"),
+                row("2024/25", "CS2-06", "12", "at risk"),
+                row("2024/25", "CS2-08", "1200000", "on track"),
+            ],
+            "b": [
+                row("2024/25", "CS2-06", "12", "at risk"),
+                row("2025/26", "CS2-06", "18", "on track"),
+                row("2025/26", "CS2-08", "1234567.8", "on track"),
+            ],
+        },
+        "CS3": {
+            "a": [row("2024/25", "CS3-01", "2.9", "on track")],
+            "b": [row("2025/26", "CS3-01", "6.13", "on track")],
+        },
+    }
+    status = lambda period, rows: pd.DataFrame(  # noqa: E731
+        [
+            {"level": "partner", "partner_id": p, "theme": t, "period": period, "status": s}
+            for p, t, s in rows
+        ]
     )
+    diff.theme_status = {
+        "a": status("2024/25", [("P1", "CS2", "on track"), ("P2", "CS2", "off track")]),
+        "b": status("2025/26", [("P1", "CS2", "off track"), ("P2", "CS2", "on track")]),
+    }
+    return diff
+
+
+def test_diff_page_opens_with_what_changed_in_plain_sentences():
+    from pipeline.cycle_diff_html import summary
+
+    lines = summary(_two_cycles())
+    assert lines.pop(0) == "Estimated social value rose from £262,400 to £301,150."
+    assert lines[0] == "Themes whose status changed: Economic moved from at risk to on track."
+    # Apprenticeships 12 -> 18 is +50%; spend 1,200,000 -> 1,234,568 is +3%; the living-wage
+    # share 2.9% -> 6.13% is up 3.2 points: largest first, by name.
+    assert lines[1] == (
+        "Largest changes: Apprenticeships rose from 12 to 18 (50%); "
+        "Staff paid the Real Living Wage up 3.2 points (2.9% to 6.1%); "
+        "Spend with local <b>SMEs</b> rose from £1,200,000 to £1,234,568 (3%)."
+    )
+    assert lines[2] == (
+        "Partners who slipped from on track: Alpha <script>alert(1)</script> Ltd (P1) on "
+        "Economic (off track now)."
+    )
+    assert lines[3] == "Partners who came back on track: Beta CIC (P2) on Economic (was off track)."
+    assert lines[4] == (
+        "Data quality improved: 95.0% of rows accepted in 2025-26, 90.0% in 2024-25 "
+        "(12 rows held back, 30 the year before)."
+    )
+
+
+def test_diff_page_states_figures_in_their_units_and_never_bookkeeping():
+    page = render_diff_html(_two_cycles())
+    # Money in pounds with separators, shares in points, status as symbol and word both years.
+    assert "£262,400" in page and "£301,150" in page and "up £38,750 (15%)" in page
+    assert "up 3.2 points" in page
+    assert "▲ at risk</strong> in 2024-25, <strong>✔ on track</strong> in 2025-26" in page
+    assert 'data-label="Status 2025-26">✔ on track' in page
+    # Both cycles' series drawn, with a text alternative that gives the figures.
+    assert page.count("<svg") == 3
+    assert "Apprenticeships, by financial year. 2024-25: 2023/24 10, 2024/25 12; " in page
+    for bookkeeping in ("generated_at", "latest_period", "cycle:", "e+0"):
+        assert bookkeeping not in page
+    # Partner and measure names are text, never markup.
+    assert "<script>alert" not in page and "<b>SMEs" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "http" not in page and "<link" not in page
+
+
+def test_diff_page_without_the_cycles_tables_says_so():
+    diff = _two_cycles()
+    diff.theme_status = {}
+    page = render_diff_html(diff)
+    assert "Partner detail is not available" in page
+    assert "Themes whose status changed: Economic" in page
+
+
+@pytest.mark.parametrize(
+    ("cycle", "period"),
+    [("2025-26", "2025/26"), ("1999-00", "1999/00"), ("2025-27", None), ("2025/26", None)],
+)
+def test_a_financial_year_cycle_id_names_its_year(cycle, period):
+    from pipeline.cycle_year import fy_period
+
+    assert fy_period(cycle) == period
+
+
+def test_open_refuses_an_id_that_is_not_a_financial_year_unless_named(tmp_path):
+    from pipeline.cycle import open_cycle
+
+    (tmp_path / "params.yaml").write_text(PARAMS)
+    with pytest.raises(UserError, match="not a financial year like 2025-26.*--name"):
+        open_cycle(tmp_path, "2025-26x")
+    assert (tmp_path / "params.yaml").read_text() == PARAMS
+    open_cycle(tmp_path, "pilot", name=True)
+    assert yaml.safe_load((tmp_path / "params.yaml").read_text())["cycle"] == "pilot"
+
+
+def test_open_adds_the_cycle_to_the_pipeline_and_drops_the_bundled_sample(tmp_path):
+    from pipeline.cycle import open_cycle
+
+    path = tmp_path / "params.yaml"
+    path.write_text(
+        PARAMS.replace(
+            "cycle: sample   # the cycle dvc repro runs\n",
+            "cycle: sample\ncycles: [sample]  # built by dvc.yaml\n",
+        )
+    )
+    open_cycle(tmp_path, "2024-25")
+    open_cycle(tmp_path, "2025-26")
+    open_cycle(tmp_path, "2024-25")  # re-opened: listed once
+    text = path.read_text()
+    assert "cycles: [2024-25, 2025-26]  # built by dvc.yaml" in text
+    assert yaml.safe_load(text)["cycle"] == "2024-25"
+
+
+def test_run_in_the_dvc_pipeline_takes_its_options_from_params(tmp_path, capsys):
+    """Through DVC, `svf run` cannot pass command-line options to the stages (DVC records the
+    params instead), so it says so rather than silently ignoring them."""
+    from pipeline.cli import main
+
+    (tmp_path / ".dvc").mkdir()
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
+    (tmp_path / "params.yaml").write_text("cycle: 2025-26\ncycles: [2025-26]\n")
+    (tmp_path / "data/raw/2025-26").mkdir(parents=True)
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--workspace", str(tmp_path), "--formats", "html", "--strict"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert info.value.code == 2
+    assert "error: --strict, --formats: through DVC, svf run takes these from params.yaml" in err
+    assert "--no-dvc" in err
+
+
+def test_diff_ranks_like_for_like_changes_when_enough_partners_reported_both_years():
+    from pipeline.cycle_diff_html import largest_changes
+
+    diff = _two_cycles()
+    diff.measures["b"] = pd.DataFrame(
+        [
+            # Two partners reported apprenticeships both years: up 20% like for like, although
+            # all partners together went from 12 to 18 (a new partner joined).
+            {
+                "level": "borough",
+                "measure_id": "CS2-06",
+                "period": "2025/26",
+                "lfl_yoy_pct": 20.0,
+                "lfl_partners": 2,
+            },
+            # One partner is that partner's news, not a trend: ranked on all partners instead.
+            {
+                "level": "borough",
+                "measure_id": "CS2-08",
+                "period": "2025/26",
+                "lfl_yoy_pct": 400.0,
+                "lfl_partners": 1,
+            },
+        ]
+    )
+    assert largest_changes(diff, n=2) == [
+        "Largest changes: Apprenticeships rose 20% like for like (2 partners reporting both "
+        "years; all partners: 12 to 18); Staff paid the Real Living Wage up 3.2 points "
+        "(2.9% to 6.1%)."
+    ]

@@ -24,7 +24,10 @@ def _paths(entries: list) -> list[str]:
 
 
 def _stage(name: str) -> dict:
-    return _dvc_yaml()["stages"][name]
+    """The stage template DVC repeats for every cycle in `cycles:`."""
+    stage = _dvc_yaml()["stages"][name]
+    assert stage["foreach"] == "${cycles}", f"stages.{name} must run for every cycle"
+    return stage["do"]
 
 
 @pytest.mark.parametrize("stage", list(STAGES))
@@ -37,16 +40,18 @@ def test_stage_deps_list_every_pipeline_module_the_stage_runs(stage):
 @pytest.mark.parametrize("stage", list(STAGES))
 def test_stage_deps_exist_and_run_from_the_cli(stage):
     spec = _stage(stage)
-    assert spec["cmd"] == f"svf {stage} --cycle ${{cycle}}"
+    assert spec["cmd"] == f"svf {stage} --cycle ${{item}}"
     for dep in _paths(spec["deps"]):
         if "${" not in dep:
             assert (PROJECT / dep).exists(), f"dvc.yaml stages.{stage}: dep {dep} does not exist"
     assert STAGES[stage][1] in _paths(spec["deps"])
-    assert "cycle" in spec["params"]
+    # Opening a cycle changes `cycle` and `cycles`: no stage may track them, or opening 2025-26
+    # would make every 2024-25 stage stale.
+    assert not {"cycle", "cycles"} & set(_paths(spec["params"]))
 
 
 def test_stage_outputs_are_the_paths_of_the_contract():
-    paths = CyclePaths(PROJECT, "${cycle}")
+    paths = CyclePaths(PROJECT, "${item}")
     rel = lambda p: str(p.relative_to(PROJECT))  # noqa: E731
     validate, compute, report = (_stage(s) for s in ("validate", "compute", "report"))
     assert {
@@ -128,7 +133,7 @@ def test_closure_follows_relative_and_from_package_imports(tmp_path):
 def test_report_deps_include_every_file_the_report_stage_reads():
     from pipeline.report_data import input_files
 
-    paths = CyclePaths(PROJECT, "${cycle}")
+    paths = CyclePaths(PROJECT, "${item}")
     deps = set(_paths(_stage("report")["deps"]))
     missing = [str(p.relative_to(PROJECT)) for p in input_files(paths)]
     missing = [p for p in missing if p not in deps]

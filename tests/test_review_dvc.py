@@ -47,26 +47,26 @@ by = (v.get("review") or {}).get("by", "nobody")
 DVC_YAML = """
 stages:
   validate:
-    cmd: python stand_in/validate.py
-    deps:
-      - data/raw/${cycle}
-      - stand_in/validate.py
-    params:
-      - cycle
-    outs:
-      - reports/${cycle}/data-quality/index.html
-    metrics:
-      - reports/${cycle}/data-quality/validation.json:
-          cache: false
+    foreach: ${cycles}
+    do:
+      cmd: python stand_in/validate.py
+      deps:
+        - data/raw/${item}
+        - stand_in/validate.py
+      outs:
+        - reports/${item}/data-quality/index.html
+      metrics:
+        - reports/${item}/data-quality/validation.json:
+            cache: false
   report:
-    cmd: python stand_in/report.py
-    deps:
-      - reports/${cycle}/data-quality/validation.json
-      - stand_in/report.py
-    params:
-      - cycle
-    outs:
-      - reports/${cycle}/council
+    foreach: ${cycles}
+    do:
+      cmd: python stand_in/report.py
+      deps:
+        - reports/${item}/data-quality/validation.json
+        - stand_in/report.py
+      outs:
+        - reports/${item}/council
 """
 
 
@@ -78,7 +78,7 @@ def repo(tmp_path: Path) -> Path:
     (tmp_path / "stand_in" / "validate.py").write_text(VALIDATE)
     (tmp_path / "stand_in" / "report.py").write_text(REPORT)
     (tmp_path / "dvc.yaml").write_text(DVC_YAML)
-    (tmp_path / "params.yaml").write_text("cycle: c1\n")
+    (tmp_path / "params.yaml").write_text("cycle: c1\ncycles: [c1]\n")
     raw = tmp_path / "data" / "raw" / "c1"
     raw.mkdir(parents=True)
     (raw / "returns.csv").write_text("partner_id,value\nP001,1\nP002,2\n")
@@ -92,9 +92,9 @@ def test_sign_keeps_validate_current_and_only_the_report_reruns(repo: Path) -> N
     review = json.loads((repo / "reports/c1/data-quality/validation.json").read_text())["review"]
     assert review["by"] == "Alex Reviewer"
     status = json.loads(dvc(repo, "status", "--json").stdout)
-    assert set(status) == {"report"}  # validate is current: the lock records the signed files
+    assert set(status) == {"report@c1"}  # validate is current: the lock records the signed files
     out = dvc(repo, "repro").stdout
-    assert ran(out) == {"report"}
+    assert ran(out) == {"report@c1"}
     assert (
         repo / "reports/c1/council/health-check.html"
     ).read_text() == "reviewed by Alex Reviewer"
