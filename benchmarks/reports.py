@@ -1,25 +1,32 @@
 """Benchmark: health-check reports for N partners, the pipeline's way and by hand.
 
     python benchmarks/reports.py --partners 50
-    python benchmarks/reports.py --partners 200 --hand-limit 40
+    python benchmarks/reports.py --partners 200 --hand-limit 10
 
 Builds a sample cycle with N partners under `benchmarks/out/` (git-ignored) with the real
 sample, validate and compute stages, then renders the council report and every partner's report
-in HTML and PDF two ways, in one run:
+in HTML and PDF, and times per report:
 
-- pipeline: `run_report_stage` (a pool of `--jobs` workers, each importing the pipeline once,
-  executing the notebook in-process per audience and rendering HTML and PDF in-process);
-- by hand: what a user would script: for each partner, the `papermill` CLI (a fresh kernel that
-  imports everything), then one render process per format (as `quarto render --to html` and
-  `--to typst` would be), one partner after another.
+- builtin: `run_report_stage --renderer builtin` (a pool of `--jobs` workers, each importing the
+  pipeline once, executing the notebook in-process per audience and rendering HTML with Jinja2
+  and PDF with Typst in-process);
+- quarto: `run_report_stage --renderer quarto` (the same workers execute the notebooks, then the
+  real Quarto CLI renders them, several documents per `quarto render` call, `--jobs` calls at
+  once; needs `quarto` on PATH);
+- by hand: what an analyst would script without this project: for each partner, the `papermill`
+  CLI (a fresh kernel that imports everything), then `quarto render executed.ipynb --to html`
+  and `quarto render executed.ipynb --to typst`, one partner after another (needs `quarto`).
 
 The by-hand loop is slow, so `--hand-limit K` times it over the first K partners only; time per
 report is what is compared, and the figures printed say how many reports each was measured over.
+Wall time depends on what else the machine runs, so CPU time (this process and every child that
+has ended, Quarto's pandoc and Typst included) is printed as well.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import subprocess
@@ -72,7 +79,9 @@ def build_workspace(out: Path, partners: int, seed: int) -> Path:
     return ws
 
 
-def pipeline_way(ws: Path, jobs: int, formats: list[str]) -> tuple[float, float, int]:
+def pipeline_way(
+    ws: Path, jobs: int, formats: list[str], renderer: str
+) -> tuple[float, float, int]:
     from pipeline.paths import CyclePaths
     from pipeline.report import run_report_stage
 
@@ -80,15 +89,18 @@ def pipeline_way(ws: Path, jobs: int, formats: list[str]) -> tuple[float, float,
     shutil.rmtree(paths.reports / "partners", ignore_errors=True)
     start, cpu = time.perf_counter(), cpu_seconds()
     code = run_report_stage(
-        paths, partners="all", renderer="builtin", formats=formats, jobs=jobs, console=None
+        paths, partners="all", renderer=renderer, formats=formats, jobs=jobs, console=None
     )
     elapsed, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     if code != 0:
-        raise SystemExit("pipeline report stage failed")
+        raise SystemExit(f"pipeline report stage ({renderer}) failed")
     return elapsed, cpu, len(list((paths.reports / "partners").iterdir())) + 1
 
 
 def by_hand(ws: Path, partner_ids: list[str], formats: list[str]) -> tuple[float, float, int]:
+    """papermill per partner, then `quarto render` per format, one partner after another."""
+    quarto = shutil.which("quarto")
+    assert quarto is not None
     out = ws / "by-hand"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
@@ -117,18 +129,16 @@ def by_hand(ws: Path, partner_ids: list[str], formats: list[str]) -> tuple[float
             capture_output=True,
         )
         for fmt in formats:
+            to = {"html": "html", "pdf": "typst"}[fmt]
             subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pipeline.render_builtin",
-                    str(executed),
-                    str(out / pid),
-                    fmt,
-                ],
+                [quarto, "render", executed.name, "--to", to, "--no-execute", "--quiet"],
+                cwd=out,
                 check=True,
                 capture_output=True,
             )
+            suffix = ".html" if fmt == "html" else ".pdf"
+            if not executed.with_suffix(suffix).exists():
+                raise SystemExit(f"by hand: quarto wrote no {executed.with_suffix(suffix).name}")
     return time.perf_counter() - start, cpu_seconds() - cpu, len(partner_ids)
 
 
@@ -143,6 +153,7 @@ def main() -> None:
         help="time the by-hand loop over this many partners (0: all)",
     )
     ap.add_argument("--formats", default="html,pdf")
+    ap.add_argument("--renderers", default="builtin,quarto", help="our renderers to time")
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     args = ap.parse_args()
@@ -159,28 +170,31 @@ def main() -> None:
     )
     hand_ids = ids[: args.hand_limit] if args.hand_limit else ids
 
-    fast, fast_cpu, n_fast = pipeline_way(ws, args.jobs, formats)
-    slow, slow_cpu, n_slow = by_hand(ws, hand_ids, formats)
-    per_fast, per_slow = fast / n_fast, slow / n_slow
-    cpu_fast, cpu_slow = fast_cpu / n_fast, slow_cpu / n_slow
-    load = " ".join(f"{x:.1f}" for x in __import__("os").getloadavg())
+    if shutil.which("quarto") is None:
+        raise SystemExit("quarto is not on PATH: the by-hand loop and the Quarto renderer need it")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"partners: {args.partners}, formats: {','.join(formats)}, jobs: {args.jobs}, "
-        f"load average at end: {load}"
+        f"load average at start: {load}"
     )
-    print(
-        f"pipeline : {n_fast:4d} reports in {fast:7.1f} s = {per_fast:6.3f} s per report "
-        f"(CPU {cpu_fast:.3f} s per report)"
-    )
-    print(
-        f"by hand  : {n_slow:4d} reports in {slow:7.1f} s = {per_slow:6.3f} s per report "
-        f"(CPU {cpu_slow:.3f} s per report)"
-        f"{' (first ' + str(n_slow) + ' partners)' if n_slow < len(ids) else ''}"
-    )
-    print(
-        f"ratio    : {per_slow / per_fast:.1f}x faster per report (wall time), "
-        f"{cpu_slow / cpu_fast:.1f}x less CPU per report"
-    )
+    rows = []
+    for renderer in args.renderers.split(","):
+        wall, cpu, n = pipeline_way(ws, args.jobs, formats, renderer)
+        rows.append((f"svf report --renderer {renderer}", wall, cpu, n))
+    wall, cpu, n = by_hand(ws, hand_ids, formats)
+    hand = ("by hand: papermill + quarto render", wall, cpu, n)
+    for label, wall, cpu, n in [*rows, hand]:
+        print(
+            f"{label:38s}: {n:4d} reports in {wall:7.1f} s = {wall / n:6.2f} s per report "
+            f"(CPU {cpu / n:.2f} s per report)"
+        )
+    for label, wall, cpu, n in rows:
+        print(
+            f"ratio {label:32s}: {(hand[1] / hand[3]) / (wall / n):5.1f}x faster per report "
+            f"than by hand (wall), {(hand[2] / hand[3]) / (cpu / n):5.1f}x less CPU"
+        )
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average at end: {load}")
 
 
 if __name__ == "__main__":

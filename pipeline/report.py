@@ -48,6 +48,8 @@ class Rendered:
     seconds: float = 0.0
     error: str | None = None
     cpu_seconds: float = 0.0
+    #: Quarto renderer: the executed notebook waiting for the batched `quarto render` calls.
+    quarto_job: Any = None
 
 
 def choose_renderer(renderer: str) -> str:
@@ -149,10 +151,23 @@ def render_audience(
         write_text(nb_out, nbformat.writes(nb))
         targets = staged(paths, output_paths(paths, audience, formats), staging)
         if renderer == "quarto":
+            # Rendered afterwards, several documents per Quarto call (`render_all`).
             from pipeline import render_builtin, render_quarto
 
             doc = render_builtin.document_from_notebook(nb)
-            written = render_quarto.render(nb_out, targets, title=doc.title, subtitle=doc.subtitle)
+            job = render_quarto.Job(
+                nb_out,
+                targets,
+                title=doc.title,
+                subtitle=doc.subtitle,
+                council=doc.council,
+                cycle=doc.cycle,
+                generated=doc.generated,
+            )
+            seconds = time.perf_counter() - start
+            return Rendered(
+                audience, [], seconds, cpu_seconds=time.process_time() - cpu, quarto_job=job
+            )
         else:
             from pipeline import render_builtin
 
@@ -194,7 +209,27 @@ def render_all(
     on_done: Any = None,
     staging: Path | None = None,
 ) -> list[Rendered]:
-    """Render every audience with `jobs` worker processes (in this process when `jobs` is 1)."""
+    """Render every audience with `jobs` worker processes (in this process when `jobs` is 1).
+
+    With Quarto, the workers execute the notebooks, then `render_quarto.render_many` renders
+    them all, `jobs` Quarto projects at a time; each report's time includes its share of those.
+    """
+    if renderer == "quarto":
+        executed = _execute_all(paths, audiences, "quarto", formats, jobs, staging=staging)
+        return _quarto_render(executed, jobs, on_done)
+    return _execute_all(paths, audiences, renderer, formats, jobs, on_done, staging=staging)
+
+
+def _execute_all(
+    paths: CyclePaths,
+    audiences: Sequence[str],
+    renderer: str,
+    formats: Sequence[str],
+    jobs: int,
+    on_done: Any = None,
+    *,
+    staging: Path | None = None,
+) -> list[Rendered]:
     results: list[Rendered] = []
     jobs = max(1, min(jobs, len(audiences)))
     if jobs == 1:
@@ -221,6 +256,28 @@ def render_all(
                 on_done(r)
     order = {a: i for i, a in enumerate(audiences)}
     return sorted(results, key=lambda r: order[r.audience])
+
+
+def _quarto_render(executed: list[Rendered], jobs: int, on_done: Any) -> list[Rendered]:
+    from pipeline import render_quarto
+
+    waiting = [r for r in executed if r.quarto_job is not None and not r.error]
+    by_job = {id(r.quarto_job): r for r in waiting}
+
+    def done(out: render_quarto.Outcome) -> None:
+        r = by_job[id(out.job)]
+        r.files = [str(p) for p in out.files]
+        r.error = out.error
+        r.seconds += out.seconds
+        r.quarto_job = None
+        if on_done:
+            on_done(r)
+
+    for r in executed:
+        if r.quarto_job is None and on_done:
+            on_done(r)  # failed before rendering
+    render_quarto.render_many([r.quarto_job for r in waiting], workers=jobs, on_done=done)
+    return executed
 
 
 def run_report_stage(
@@ -273,9 +330,16 @@ def run_report_stage(
     elapsed = time.perf_counter() - start
     if console is not None:
         ok = len(results) - len(failed)
+        slowest = max(results, key=lambda r: r.seconds, default=None)
+        per_report = (
+            f" ({elapsed / len(results):.2f} s per report; slowest {slowest.audience} "
+            f"{slowest.seconds:.1f} s)"
+            if slowest is not None
+            else ""
+        )
         console.print(
             f"[green]reports[/]: {ok} of {len(results)} audiences rendered "
-            f"({', '.join(formats)}) in {elapsed:.1f} s; index {index}",
+            f"({', '.join(formats)}, {engine}) in {elapsed:.1f} s{per_report}; index {index}",
             highlight=False,
         )
         for r in failed:

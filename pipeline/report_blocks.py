@@ -145,14 +145,16 @@ def to_markdown(blocks: Sequence[Block]) -> str:
         elif kind == "list":
             parts.append("\n".join("- " + md_escape(i) for i in b["items"]))
         elif kind == "note":
-            parts.append("> " + md_escape(b["text"]))
+            parts.append('::: {.note role="note"}\n' + md_escape(b["text"]) + "\n:::")
         elif kind == "kpis":
-            parts.append(
-                "\n".join(
-                    f"- **{md_escape(i['label'])}**: {md_escape(i['value'])} {md_escape(i['note'])}"
-                    for i in b["items"]
-                )
+            # Classed spans in a `.kpis` div: Quarto's filter (templates/quarto/svf.lua) draws
+            # them as the built-in renderer's headline-figure cards.
+            items = "\n".join(
+                f"- [{md_escape(i['label'])}]{{.kpi-label}}: [{md_escape(i['value'])}]{{.kpi-value}}"
+                f" [{md_escape(i['note'])}]{{.kpi-note}}"
+                for i in b["items"]
             )
+            parts.append("::: {.kpis}\n" + items + "\n:::")
         elif kind == "table":
             cols = b["columns"]
             align = ["---:" if i in b["numeric"] else ":---" for i in range(len(cols))]
@@ -169,6 +171,16 @@ def to_markdown(blocks: Sequence[Block]) -> str:
             parts.append(
                 f"![{md_escape(b['caption'] or b['alt'])}](data:image/png;base64,"
                 f'{b["png"]}){{fig-alt="{b["alt"].replace(chr(34), "")}"}}'
+            )
+        elif kind == "link":
+            # HTML gets the link; a PDF names the document instead (a relative link means
+            # nothing once a PDF is emailed), as the built-in renderer does.
+            parts.append(
+                '::: {.content-visible when-format="html"}\n'
+                f"[{md_escape(b['text'])}]({b['href']})\n:::\n\n"
+                '::: {.content-hidden when-format="html"}\n'
+                + md_escape(b.get("document") or b["text"])
+                + "\n:::"
             )
         elif kind == "pagebreak":
             parts.append("{{< pagebreak >}}")
