@@ -207,8 +207,10 @@ def print_review(paths: CyclePaths, out: Any, console: Any, *, sign: str | None 
     t = summary["totals"]
     page = paths.data_quality / "index.html"
     out.print(
-        f"[bold]Data-quality review, cycle {escape(paths.cycle)}[/] (validated "
-        f"{when(summary.get('generated_at'))}): {t['rows']} rows read, {t['clean']} accepted, "
+        f"[bold]Data-quality review, cycle {escape(paths.cycle)}[/]"
+        # validation.json carries no timestamp (a tracked output must not change on a re-run).
+        + (f" (validated {validated})" if (validated := when(summary.get("generated_at"))) else "")
+        + f": {t['rows']} rows read, {t['clean']} accepted, "
         f"{t['quarantined']} quarantined, {t['superseded']} superseded; counts reconcile: "
         f"{'yes' if summary.get('reconciles') else '[bold red]NO[/]'}",
         highlight=False,
