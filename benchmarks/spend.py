@@ -154,6 +154,9 @@ def main() -> None:
         write_outputs(paths, result)
         t_validate = time.perf_counter() - t
         spend_file = next(f for f in result.files if f.file == "spend-2024-25.csv")
+        if spend_file.file_error:
+            # A refused file would make every figure below meaningless: say so and stop.
+            sys.exit(f"the generated spend file was refused: {spend_file.file_error}")
         t = time.perf_counter()
         outcomes = compute_cycle(paths)
         t_compute = time.perf_counter() - t

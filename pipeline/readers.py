@@ -83,6 +83,10 @@ class Limits:
 
 
 LIMITS = Limits()
+#: A council's published spend for a year is one large file (a big council: about 200,000 lines,
+#: 30 MB), so spend files may be larger and longer than a partner's return; every other limit
+#: holds. `pipeline.workbooks` applies the same two to spend workbooks.
+SPEND_LIMITS = Limits(file_bytes=64_000_000, rows=500_000)
 
 
 @dataclass
@@ -706,10 +710,13 @@ def read_sheet(
 
 
 def read_rows(
-    path: Path, display_name: str | None = None, kind: Kind | None = None
+    path: Path,
+    display_name: str | None = None,
+    kind: Kind | None = None,
+    limits: Limits = LIMITS,
 ) -> list[list[str | None]]:
     """All rows of a CSV or XLSX file as lists of text cells (header first), or ContractError."""
-    return read_sheet(path, display_name, kind).rows
+    return read_sheet(path, display_name, kind, limits).rows
 
 
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\s*£?\s*\d[\d\s.]*,\d*\s*%?\s*$")

@@ -26,7 +26,7 @@ import pandas as pd
 
 from pipeline.contract import SOURCE_FILE, SOURCE_ROW
 from pipeline.errors import ContractError
-from pipeline.readers import read_rows
+from pipeline.readers import SPEND_LIMITS, read_rows
 from pipeline.workbooks import WORKBOOK_SUFFIXES, workbook_rows
 
 #: Canonical spend column -> the published headings that mean it, most specific first. Keys
@@ -261,7 +261,7 @@ def spend_rows(path: Path, name: str) -> list[list[str | None]]:
     (`.xls`, `.xlsx`, `.ods`) through `pipeline.workbooks`."""
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         return workbook_rows(path, name)
-    return read_rows(path, name)
+    return read_rows(path, name, limits=SPEND_LIMITS)
 
 
 def spend_frame(rows: Sequence[Sequence[str | None]], file: str) -> pd.DataFrame:

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ContractError
+from pipeline.readers import SPEND_LIMITS
 
 WORKBOOK_SUFFIXES = frozenset({".xls", ".xlsx", ".xlsm", ".xlsb", ".ods"})
 #: Limits on one workbook: bytes on disk, rows and cells of the sheet read.
-MAX_BYTES = 200 * 1024 * 1024
-MAX_ROWS = 2_000_000
+MAX_BYTES = SPEND_LIMITS.file_bytes
+MAX_ROWS = SPEND_LIMITS.rows
 MAX_CELLS = 60_000_000
 #: `.xlsx` and `.ods` are zip archives: what they declare they unpack to is capped before reading.
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024

@@ -277,3 +277,28 @@ def test_workbook_reading_is_bounded() -> None:
     with pytest.raises(ContractError, match="more than 2 rows"):
         workbook_rows(LAYOUTS / "lga-spend.xls", "lga-spend.xls", max_rows=2)
     assert len(workbook_rows(LAYOUTS / "lga-spend.xls", "lga-spend.xls", max_rows=4)) == 4
+
+
+@pytest.mark.slow
+def test_a_large_councils_year_of_spend_is_read_though_over_a_returns_size_limit(
+    tmp_path: Path,
+) -> None:
+    """A big council publishes about 200,000 lines (30 MB) a year: more than a partner's return
+    may be (readers.LIMITS, 20 MB), within the spend limits (readers.SPEND_LIMITS)."""
+    from pipeline.readers import LIMITS, SPEND_LIMITS, read_rows
+    from pipeline.spend_layouts import read_spend
+
+    line = "E06000034,Thurrock Council,24/09/2024,T{n},1100.00,Acme Care Ltd,S1,Adults and Health Services,Home care and support services for older people\n"
+    lines = 160_000
+    path = tmp_path / "spend-2024-25.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(CODE_2015.splitlines()[0] + "\n")
+        for n in range(lines):
+            fh.write(line.format(n=n))
+    size = path.stat().st_size
+    assert LIMITS.file_bytes < size < SPEND_LIMITS.file_bytes
+    with pytest.raises(ContractError, match="file size"):
+        read_rows(path, path.name)  # as a return, the file is over the limit
+    frame = read_spend(path, path.name)
+    assert len(frame) == lines
+    assert frame["amount"].iloc[-1] == "1100.00"
