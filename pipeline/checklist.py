@@ -102,7 +102,10 @@ class Checklist:
         waiting = self.partners_without_return()
         line = f"{received} of {n} expected returns received for {self.period}"
         if waiting:
-            line += f"; no return yet from {len(waiting)} partner(s): {', '.join(waiting)}"
+            line += (
+                f"; no return yet from {len(waiting)} "
+                f"{'partner' if len(waiting) == 1 else 'partners'}: {', '.join(waiting)}"
+            )
         return line
 
 

@@ -44,6 +44,11 @@ def _text(v: Any) -> str:
     return str(v)
 
 
+def _n(count: int, singular: str, plural: str | None = None) -> str:
+    """`1 contract`, `2 contracts`: a count with its noun, never `contract(s)`."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
 def _pct(v: Any, signed: bool = True) -> str:
     f = _num(v)
     if f is None:
@@ -316,28 +321,29 @@ def council_sentences(view: AudienceView) -> list[str]:
                 m = _measure(view, r.measure_id) or _dummy(r.measure_id)
                 out.append(
                     f"The biggest like-for-like {word} was {r.measure_id} {m.short}: "
-                    f"{_pct(r.lfl_yoy_pct)} on the {int(r.lfl_contracts)} contract(s) that "
+                    f"{_pct(r.lfl_yoy_pct)} on the {_n(int(r.lfl_contracts), 'contract')} that "
                     "reported it in both years."
                 )
     missing = view.findings.get("missing_returns") or []
     who = len({m.get("partner_id") for m in missing})
     out.append(
-        f"{len(missing)} committed return(s) for {latest} are missing from {who} partner(s): "
+        f"{_n(len(missing), 'committed return')} for {latest} "
+        f"{'is' if len(missing) == 1 else 'are'} missing from {_n(who, 'partner')}: "
         "chase them (see Returns to chase)."
         if missing
         else f"Every committed return for {latest} came in."
     )
     current = [e for e in view.findings.get("enforcement") or [] if e.get("current")]
     out.append(
-        f"{len(current)} contract measure(s) have been off track two years running: consider "
-        "enforcement (see Contracts for enforcement)."
+        f"{_n(len(current), 'contract measure')} {'has' if len(current) == 1 else 'have'} been "
+        "off track two years running: consider enforcement (see Contracts for enforcement)."
         if current
         else "No contract measure has been off track two years running."
     )
     endorsed = view.findings.get("endorsement") or []
     names = _names(view)
     out.append(
-        f"{len(endorsed)} partner(s) met every commitment with a target and can be endorsed: "
+        f"{_n(len(endorsed), 'partner')} met every commitment with a target and can be endorsed: "
         f"{', '.join(names.get(str(p), str(p)) for p in endorsed)}."
         if endorsed
         else "No partner met every commitment this year, so none is endorsed."
@@ -1133,7 +1139,7 @@ def partner_summary(view: AudienceView) -> Blocks:
                     "On track",
                     f"{int(counts.get('on track', 0))} of {len(mine)}",
                     f"measures for {view.latest_period} ({len(committed)} committed across "
-                    f"{len(view.contracts)} contract(s))",
+                    f"{_n(len(view.contracts), 'contract')})",
                 ),
                 # No return is not zero: without a figure there is no estimate to show.
                 (
@@ -1190,14 +1196,14 @@ def partner_sentences(view: AudienceView) -> list[str]:
             if counts.get(s, 0)
         ]
         out.append(
-            f"Your overall status for {latest} is {overall}: of your {len(mine)} measure(s), "
+            f"Your overall status for {latest} is {overall}: of your {_n(len(mine), 'measure')}, "
             + ", ".join(parts)
             + "."
         )
     missing = mine[mine["status"].eq(NO_RETURN)]
     if not missing.empty:
         out.append(
-            f"We have no {latest} return for {len(missing)} measure(s) you committed to: "
+            f"We have no {latest} return for {_n(len(missing), 'measure')} you committed to: "
             + ", ".join(_sorted_ids(missing["measure_id"]))
             + ". Please send them: a missing return is not counted as zero."
         )
@@ -1221,8 +1227,8 @@ def partner_sentences(view: AudienceView) -> list[str]:
     enforcement = [e for e in view.findings.get("enforcement") or [] if e.get("current")]
     if enforcement:
         out.append(
-            f"{len(enforcement)} of your contract measure(s) have been off track two years "
-            "running ("
+            f"{len(enforcement)} of your contract measures "
+            f"{'has' if len(enforcement) == 1 else 'have'} been off track two years running ("
             + ", ".join(f"{e.get('contract_id')} {e.get('measure_id')}" for e in enforcement)
             + "); the council may raise them under the contract."
         )
@@ -1239,11 +1245,15 @@ def partner_sentences(view: AudienceView) -> list[str]:
         out.append("We received no rows from you in this review cycle.")
     elif rejected:
         out.append(
-            f"We could not accept {rejected} of the {sent} row(s) you sent; they are listed with "
+            f"We could not accept {rejected} of the {_n(sent, 'row')} you sent; they are listed with "
             "the reason under 'Returns we could not accept'."
         )
     else:
-        out.append(f"We accepted all {sent} row(s) you sent.")
+        out.append(
+            "We accepted the one row you sent."
+            if sent == 1
+            else f"We accepted all {sent} rows you sent."
+        )
     return out
 
 
@@ -1374,8 +1384,9 @@ def partner_rejected(view: AudienceView) -> Blocks:
     return Blocks(
         [
             rb.para(
-                f"We could not accept {len(q)} row(s) you sent. Please correct them and send "
-                "them again with your next return."
+                f"We could not accept {_n(len(q), 'row')} you sent. Please correct "
+                f"{'it' if len(q) == 1 else 'them'} and send "
+                f"{'it' if len(q) == 1 else 'them'} again with your next return."
             ),
             rb.table(
                 ["File", "Row", "Column", "Why"],

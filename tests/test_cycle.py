@@ -123,7 +123,7 @@ def test_checklist_lists_what_each_live_contract_owes_and_who_has_not_sent_it(tm
     assert checklist.rows.loc[2, "partner_name"] == "Alpha Ltd"
     assert checklist.partners_without_return() == ["P2"]
     assert checklist.summary() == (
-        "1 of 3 expected returns received for 2025/26; no return yet from 1 partner(s): P2"
+        "1 of 3 expected returns received for 2025/26; no return yet from 1 partner: P2"
     )
 
 

@@ -346,12 +346,12 @@ def test_council_summary_sentences_each_trace_to_a_figure_below(rendered):
         "CS5 Environmental.",
         "3 of 4 registered partners made a return for 2025/26.",
         "The biggest like-for-like improvement was CS2-03 Spend with local VCFS providers: "
-        "+12.5% on the 1 contract(s) that reported it in both years.",
+        "+12.5% on the 1 contract that reported it in both years.",
         "The biggest like-for-like decline was CS5-01 Carbon emissions reduced: -26.7% on the "
-        "1 contract(s) that reported it in both years.",
-        "2 committed return(s) for 2025/26 are missing from 2 partner(s)",
-        "1 contract measure(s) have been off track two years running",
-        "1 partner(s) met every commitment with a target and can be endorsed: Canary Alpha Ltd.",
+        "1 contract that reported it in both years.",
+        "2 committed returns for 2025/26 are missing from 2 partners",
+        "1 contract measure has been off track two years running",
+        "1 partner met every commitment with a target and can be endorsed: Canary Alpha Ltd.",
         "In 2025/26, 70.0% of council spend went to suppliers in the borough, 70.0% to SMEs "
         "and 45.0% to the voluntary and community sector.",
     ]
@@ -370,12 +370,12 @@ def test_partner_summary_sentences_each_trace_to_a_figure_below(rendered):
     text = visible_text(html_of(rendered, "P002"))
     summary = text.split("Summary", 1)[1].split("Overall status", 1)[0]
     for sentence in (
-        "Your overall status for 2025/26 is off track: of your 4 measure(s), 2 on track, "
+        "Your overall status for 2025/26 is off track: of your 4 measures, 2 on track, "
         "1 at risk, 1 off track.",
         "Your biggest like-for-like decline since last year was CS5-01 Carbon emissions "
         "reduced: -26.7%.",
-        "1 of your contract measure(s) have been off track two years running (C-B1 CS5-01)",
-        "We could not accept 1 of the 13 row(s) you sent",
+        "1 of your contract measures has been off track two years running (C-B1 CS5-01)",
+        "We could not accept 1 of the 13 rows you sent",
     ):
         assert sentence in summary, sentence
     below = text.split("Overall status", 1)[1]
