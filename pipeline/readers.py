@@ -313,8 +313,9 @@ def _csv_sheet(data: bytes, name: str, kind: Kind | None, limits: Limits) -> She
 # --------------------------------------------------------------------------------------------
 
 
-def _cell_text(value: Any) -> str | None:
-    """Turn a spreadsheet cell into the text a person sees, None when empty."""
+def cell_text(value: Any) -> str | None:
+    """Turn a spreadsheet cell into the text a person sees, None when empty (every workbook
+    reader uses this one, `pipeline.workbooks` included)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -333,6 +334,8 @@ def _cell_text(value: Any) -> str | None:
         return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, dt.time | dt.timedelta):
+        return str(value)
     text = str(value)
     return text if text.strip() else None
 
@@ -417,7 +420,7 @@ def _stream_sheet(ws: Any, name: str, limits: Limits, *, stop_after_first: bool 
                 f"{_thousands(limits.rows)} rows",
                 file=name,
             )
-        values = [(c["column"], _cell_text(c["value"])) for c in cells]
+        values = [(c["column"], cell_text(c["value"])) for c in cells]
         values = [(col, v) for col, v in values if v is not None]
         if not values:
             continue
@@ -569,7 +572,7 @@ def _calamine_sheet(book: Any, sheet_name: str, name: str, limits: Limits) -> Sh
     for i, values in enumerate(ws.iter_rows()):
         row = [
             *pad,
-            *((v if v.strip() else None) if type(v) is str else _cell_text(v) for v in values),
+            *((v if v.strip() else None) if type(v) is str else cell_text(v) for v in values),
         ]
         while row and row[-1] is None:
             row.pop()

@@ -13,12 +13,11 @@ does not change it; the spend reader calls it for workbooks.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ContractError
-from pipeline.readers import SPEND_LIMITS
+from pipeline.readers import SPEND_LIMITS, cell_text
 
 WORKBOOK_SUFFIXES = frozenset({".xls", ".xlsx", ".xlsm", ".xlsb", ".ods"})
 #: Limits on one workbook: bytes on disk, rows and cells of the sheet read.
@@ -27,28 +26,6 @@ MAX_ROWS = SPEND_LIMITS.rows
 MAX_CELLS = 60_000_000
 #: `.xlsx` and `.ods` are zip archives: what they declare they unpack to is capped before reading.
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
-
-
-def cell_text(value: Any) -> str | None:
-    """A workbook cell as the text a person sees; None when empty."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return None
-        return str(int(value)) if value.is_integer() else f"{value:.15g}"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time | dt.timedelta):
-        return str(value)
-    text = str(value)
-    return text if text.strip() else None
 
 
 def workbook_rows(
