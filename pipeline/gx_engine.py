@@ -221,7 +221,10 @@ def rule_columns(expectations: list[dict[str, Any]], frame: pd.DataFrame) -> lis
     wanted = {
         c
         for e in expectations
-        for c in [e.get("kwargs", {}).get("column"), *(e.get("kwargs", {}).get("column_list") or [])]
+        for c in [
+            e.get("kwargs", {}).get("column"),
+            *(e.get("kwargs", {}).get("column_list") or []),
+        ]
         if c
     }
     return [c for c in frame.columns if c in wanted]
