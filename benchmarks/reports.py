@@ -54,10 +54,10 @@ def build_workspace(out: Path, partners: int, seed: int) -> Path:
     """A workspace with a validated, computed sample cycle of `partners` partners."""
     from rich.console import Console
 
-    from pipeline.compute import run_compute_stage
-    from pipeline.paths import CyclePaths
-    from pipeline.sample import generate_sample
-    from pipeline.validate import run_validate_stage
+    from pipeline.core.paths import CyclePaths
+    from pipeline.outcomes.stage import run_compute_stage
+    from pipeline.sample.generator import generate_sample
+    from pipeline.validate.stage import run_validate_stage
 
     ws = out / f"reports-{partners}"
     paths = CyclePaths.of("bench", ws)
@@ -82,8 +82,8 @@ def build_workspace(out: Path, partners: int, seed: int) -> Path:
 def pipeline_way(
     ws: Path, jobs: int, formats: list[str], renderer: str
 ) -> tuple[float, float, int]:
-    from pipeline.paths import CyclePaths
-    from pipeline.report import run_report_stage
+    from pipeline.core.paths import CyclePaths
+    from pipeline.report.stage import run_report_stage
 
     paths = CyclePaths.of("bench", ws)
     shutil.rmtree(paths.reports / "partners", ignore_errors=True)

@@ -186,6 +186,7 @@ def child(workspace: str, code: str, profile: bool) -> None:
         from pipeline.validate.stage import validate_cycle, write_outputs
     except ImportError:  # the layout before the stage packages (issue 13)
         from pipeline.paths import CyclePaths
+
         from pipeline.validate import validate_cycle, write_outputs
 
     paths = CyclePaths.of("bench", workspace)
