@@ -56,9 +56,9 @@ BOOLEANS = {"verified", "sme", "linked_to_subject_matter"}
 
 def _text(series: pd.Series) -> pd.Series:
     """Trimmed text as object dtype, None for empty (partners' text kept as typed otherwise)."""
-    return series.map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None).astype(
-        object
-    )
+    return parsing.map_distinct(
+        series, lambda v: v.strip() if isinstance(v, str) and v.strip() else None
+    ).astype(object)
 
 
 def typed_table(kind: Kind, checked: pd.DataFrame) -> pd.DataFrame:
@@ -80,11 +80,17 @@ def typed_table(kind: Kind, checked: pd.DataFrame) -> pd.DataFrame:
         elif col == "period":
             out[col] = parsing.period_parts(raw)["period"].astype(object)
         elif col == "measure_id":
-            out[col] = raw.map(lambda v: v.strip().upper() if isinstance(v, str) else None)
+            out[col] = parsing.map_distinct(
+                raw, lambda v: v.strip().upper() if isinstance(v, str) else None
+            )
         elif col == "outcome_measures":
-            out[col] = raw.map(lambda v: ";".join(split_measures(v))).astype(object)
+            out[col] = parsing.map_distinct(raw, lambda v: ";".join(split_measures(v))).astype(
+                object
+            )
         elif col == "type":
-            out[col] = raw.map(lambda v: v.strip().lower() if isinstance(v, str) else None)
+            out[col] = parsing.map_distinct(
+                raw, lambda v: v.strip().lower() if isinstance(v, str) else None
+            )
         else:
             out[col] = _text(raw)
     return out

@@ -494,9 +494,13 @@ def suite_parameters(
     }
 
 
+#: Joins the two ids of a pair (`pair`).
+PAIR_SEPARATOR = " / "
+
+
 def pair(a: object, b: object) -> str:
     """Two ids as one value, for checking a combination against the registers in one rule."""
-    return f"{a} / {b}"
+    return f"{a}{PAIR_SEPARATOR}{b}"
 
 
 def split_measures(text: object) -> list[str]:
@@ -507,11 +511,11 @@ def split_measures(text: object) -> list[str]:
 
 
 def _strip_upper(series: pd.Series) -> pd.Series:
-    return series.map(lambda v: v.strip().upper() if isinstance(v, str) else None)
+    return parsing.map_distinct(series, lambda v: v.strip().upper() if isinstance(v, str) else None)
 
 
 def _strip(series: pd.Series) -> pd.Series:
-    return series.map(lambda v: v.strip() if isinstance(v, str) else None)
+    return parsing.map_distinct(series, lambda v: v.strip() if isinstance(v, str) else None)
 
 
 def _flag(present: pd.Series, ok: pd.Series) -> pd.Series:
@@ -550,7 +554,7 @@ def derive_columns(
         out["denominator__number"] = parsing.parse_number(out["denominator"])
         out["submitted_on__is_date"] = parsing.date_ok(out["submitted_on"])
         contracts = set(params["contract_ids"])
-        owners = dict(p.split(" / ", 1) for p in params["contract_partner_pairs"])
+        owners = dict(p.split(PAIR_SEPARATOR, 1) for p in params["contract_partner_pairs"])
         committed = set(params["contract_measure_pairs"])
         out["partner_id__registered"] = _flag(
             out["partner_id"], out["partner_id"].isin(set(params["partner_ids"]))
@@ -565,11 +569,16 @@ def derive_columns(
             owner.where(out["partner_id"].notna()), owner == out["partner_id"]
         )
         known_measure = out["measure_id"].isin(framework.measure_ids)
-        pairs = pd.Series(
-            [pair(c, m) for c, m in zip(out["contract_id"], out["measure_id"], strict=True)],
-            index=out.index,
-        )
-        out["measure_id__committed"] = _flag(owner.where(known_measure), pairs.isin(committed))
+        # Asked only of a registered contract and a framework measure, so both ids are text.
+        asked = owner.notna() & known_measure
+        pairs = (
+            out.loc[asked, "contract_id"].astype(str)
+            + PAIR_SEPARATOR
+            + out.loc[asked, "measure_id"]
+        ).astype(object)
+        committed_pair = pd.Series(False, index=out.index)
+        committed_pair[asked] = pairs.isin(committed).to_numpy(dtype=bool)
+        out["measure_id__committed"] = _flag(owner.where(known_measure), committed_pair)
     elif kind == "contracts":
         out["start__is_date"] = parsing.date_ok(out["start"])
         out["end__is_date"] = parsing.date_ok(out["end"])
