@@ -10,7 +10,7 @@ import pandas as pd
 from pipeline.core import parsing
 from pipeline.core.contract import SOURCE_FILE, SOURCE_ROW, Kind
 from pipeline.validate import spend_checks
-from pipeline.validate.expectations import split_measures
+from pipeline.validate.expectations import parsed_number, split_measures
 
 #: The columns of each clean table, in order (after source_file, source_row).
 COLUMNS: dict[Kind, tuple[str, ...]] = {
@@ -72,7 +72,9 @@ def typed_table(kind: Kind, checked: pd.DataFrame) -> pd.DataFrame:
     for col in COLUMNS[kind]:
         raw = checked[col] if col in checked.columns else pd.Series(None, index=checked.index)
         if col in NUMBERS:
-            out[col] = parsing.parse_number(raw)
+            parsed = parsed_number(col)
+            # derive_columns has read these numbers already (the same parse, row by row).
+            out[col] = checked[parsed] if parsed in checked.columns else parsing.parse_number(raw)
         elif col in DATES:
             out[col] = parsing.parse_date(raw)
         elif col in BOOLEANS:

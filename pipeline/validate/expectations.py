@@ -548,10 +548,12 @@ def derive_columns(
         units = {m.id: m.unit for m in framework.measures}
         unit = out["measure_id"].map(units)
         for col in ("value", "target"):
-            number = parsing.parse_number(out[col])
+            number = out[parsed_number(col)] = parsing.parse_number(out[col])
             for u in sorted({m.unit for m in framework.measures if m.level == "partner"}):
                 out[f"{col}__{u}"] = number.where(unit == u)
-        out["denominator__number"] = parsing.parse_number(out["denominator"])
+        out["denominator__number"] = out[parsed_number("denominator")] = parsing.parse_number(
+            out["denominator"]
+        )
         out["submitted_on__is_date"] = parsing.date_ok(out["submitted_on"])
         contracts = set(params["contract_ids"])
         owners = dict(p.split(PAIR_SEPARATOR, 1) for p in params["contract_partner_pairs"])
@@ -586,7 +588,9 @@ def derive_columns(
         both = start.notna() & end.notna()
         out["end__after_start"] = None
         out.loc[both, "end__after_start"] = (end[both] >= start[both]).to_numpy()
-        out["value_gbp__number"] = parsing.parse_number(out["value_gbp"])
+        out["value_gbp__number"] = out[parsed_number("value_gbp")] = parsing.parse_number(
+            out["value_gbp"]
+        )
         out["partner_id__registered"] = _flag(
             out["partner_id"], out["partner_id"].isin(set(params["partner_ids"]))
         )
@@ -599,6 +603,12 @@ def derive_columns(
         # The ceiling check (issue 12) reads the amount as spend_checks parsed it.
         out["amount__number"] = out["amount__value"]
     return out
+
+
+def parsed_number(column: str) -> str:
+    """The internal column holding `column` read as a number by `derive_columns`, which the
+    clean table reuses rather than parsing every number twice (no rule reads it)."""
+    return f"_number_{column}"
 
 
 def detail_column(column: str) -> str | None:
