@@ -12,8 +12,10 @@ its row rules and one for its unique keys, over all files of that kind at once.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -509,6 +511,22 @@ class _KindCheck:
         return table[~twins]
 
 
+def _collector_paused(items: list[Path]) -> Iterator[Path]:
+    """`items`, with Python's cyclic garbage collector paused until the loop over them ends.
+
+    Reading a million rows makes millions of lists, and every collection pass walks every live
+    object (GX's included): a third of the reading time. Rows hold no reference cycles, so
+    nothing is kept longer; the collector runs again as soon as the loop ends, however it ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield from items
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _records(frame: pd.DataFrame, index: Any) -> dict[Any, dict[str, Any]]:
     """The rows of `frame` at these index labels as dicts (column -> cell), fetched in one
     selection: selecting a row at a time costs a millisecond each on a large frame."""
@@ -544,7 +562,7 @@ def validate_cycle(
     file_faults: list[tuple[Kind, str, ContractError]] = []
     #: Returns templates (pipeline.validate.return_templates): file -> the partner its About sheet names.
     owners: dict[str, str] = {}
-    for p in files:
+    for p in _collector_paused(files):
         name = str(p.relative_to(raw_dir))
         kind = kind_of_file(name)
         count = counts[name] = FileCount(name, kind)
