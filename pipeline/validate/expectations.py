@@ -532,7 +532,8 @@ def derive_columns(
     """The frame GX checks: ids trimmed (measure ids upper-cased) and the derived columns the
     suites refer to (`value__percent`, `submitted_on__is_date`, ...). Derived columns are None
     where the rule does not apply, so GX skips them (map expectations ignore nulls)."""
-    out = frame.copy()
+    # A shallow copy: pandas copies on write, so the columns replaced below never reach `frame`.
+    out = frame.copy(deep=False)
     if EXTRA_CELLS not in out.columns:
         out[EXTRA_CELLS] = None
     for c in ("partner_id", "contract_id", "supplier_id", "transaction_number"):
