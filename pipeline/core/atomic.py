@@ -133,13 +133,19 @@ def write_csv(target: str | Path, frame: pd.DataFrame) -> Path:
     A partner could type `=HYPERLINK(...)` in a comment; Excel would run it. Prefixing such
     cells with a single quote is the OWASP-recommended defence against CSV injection.
     """
+    safe = neutralise_frame(frame)
+    with atomic_open(target, "w") as fh:
+        safe.to_csv(fh, index=False, lineterminator="\n")
+    return Path(target)
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` with every text cell passed through `neutralise_formula`."""
     safe = frame.copy()
     for col in safe.columns:
         if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
             safe[col] = safe[col].map(neutralise_formula)
-    with atomic_open(target, "w") as fh:
-        safe.to_csv(fh, index=False, lineterminator="\n")
-    return Path(target)
+    return safe
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ class Rejection:
     record: str
 
 
-def record_json(row: pd.Series) -> str:
+def record_json(row: pd.Series | dict[str, Any]) -> str:
     """The row's original cells as JSON text (source columns left out: they have their own)."""
     cells = {
         k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else v)

@@ -281,6 +281,10 @@ def _csv_sheet(data: bytes, name: str, kind: Kind | None, limits: Limits) -> She
     text = decode_bytes(data, name)
     delimiter = sniff_delimiter(text, kind)
     sheet = Sheet([], [], delimiter=delimiter)
+    # Cells are made of the file's characters: when the text holds no NUL and no undecodable
+    # byte, a row whose cells are within the length limit altogether cannot have a faulty cell,
+    # and `_check_cells` need not look at it (most rows of most files).
+    plain = "\x00" not in text and not _SURROGATE.search(text)
     try:
         with _field_limit(max(limits.file_bytes, limits.cell_chars) + 1):
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -300,7 +304,8 @@ def _csv_sheet(data: bytes, name: str, kind: Kind | None, limits: Limits) -> She
                         f"{limits.columns} columns",
                     )
                     cells = cells[: limits.columns]
-                _check_cells(sheet, number, cells, limits)
+                if not plain or sum(map(len, raw)) > limits.cell_chars:
+                    _check_cells(sheet, number, cells, limits)
                 sheet.rows.append(cells)
                 sheet.numbers.append(number)
     except csv.Error as exc:
@@ -762,8 +767,14 @@ def frame_from_sheet(sheet: Sheet, kind: Kind, file: str) -> pd.DataFrame:
     records: list[list[str | None]] = []
     row_numbers: list[int] = []
     any_fault = False
+    faults = sheet.faults
     for i in range(header_index + 1, len(rows)):
         r, number = rows[i], numbers[i]
+        if len(r) == width and not decimal_comma and number not in faults:
+            # The common row: as many cells as headings, nothing to report.
+            records.append([*r, None, None])
+            row_numbers.append(number)
+            continue
         cells = list(r[:width]) + [None] * (width - len(r))
         extra = [c for c in r[width:] if c is not None]
         # Cells beyond the header are kept (joined) so validation can report them.

@@ -10,7 +10,7 @@ import pandas as pd
 from pipeline.core import parsing
 from pipeline.core.contract import SOURCE_FILE, SOURCE_ROW, Kind
 from pipeline.validate import spend_checks
-from pipeline.validate.expectations import split_measures
+from pipeline.validate.expectations import parsed_number, split_measures
 
 #: The columns of each clean table, in order (after source_file, source_row).
 COLUMNS: dict[Kind, tuple[str, ...]] = {
@@ -56,9 +56,9 @@ BOOLEANS = {"verified", "sme", "linked_to_subject_matter"}
 
 def _text(series: pd.Series) -> pd.Series:
     """Trimmed text as object dtype, None for empty (partners' text kept as typed otherwise)."""
-    return series.map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None).astype(
-        object
-    )
+    return parsing.map_distinct(
+        series, lambda v: v.strip() if isinstance(v, str) and v.strip() else None
+    ).astype(object)
 
 
 def typed_table(kind: Kind, checked: pd.DataFrame) -> pd.DataFrame:
@@ -72,7 +72,9 @@ def typed_table(kind: Kind, checked: pd.DataFrame) -> pd.DataFrame:
     for col in COLUMNS[kind]:
         raw = checked[col] if col in checked.columns else pd.Series(None, index=checked.index)
         if col in NUMBERS:
-            out[col] = parsing.parse_number(raw)
+            parsed = parsed_number(col)
+            # derive_columns has read these numbers already (the same parse, row by row).
+            out[col] = checked[parsed] if parsed in checked.columns else parsing.parse_number(raw)
         elif col in DATES:
             out[col] = parsing.parse_date(raw)
         elif col in BOOLEANS:
@@ -80,11 +82,17 @@ def typed_table(kind: Kind, checked: pd.DataFrame) -> pd.DataFrame:
         elif col == "period":
             out[col] = parsing.period_parts(raw)["period"].astype(object)
         elif col == "measure_id":
-            out[col] = raw.map(lambda v: v.strip().upper() if isinstance(v, str) else None)
+            out[col] = parsing.map_distinct(
+                raw, lambda v: v.strip().upper() if isinstance(v, str) else None
+            )
         elif col == "outcome_measures":
-            out[col] = raw.map(lambda v: ";".join(split_measures(v))).astype(object)
+            out[col] = parsing.map_distinct(raw, lambda v: ";".join(split_measures(v))).astype(
+                object
+            )
         elif col == "type":
-            out[col] = raw.map(lambda v: v.strip().lower() if isinstance(v, str) else None)
+            out[col] = parsing.map_distinct(
+                raw, lambda v: v.strip().lower() if isinstance(v, str) else None
+            )
         else:
             out[col] = _text(raw)
     return out

@@ -494,9 +494,13 @@ def suite_parameters(
     }
 
 
+#: Joins the two ids of a pair (`pair`).
+PAIR_SEPARATOR = " / "
+
+
 def pair(a: object, b: object) -> str:
     """Two ids as one value, for checking a combination against the registers in one rule."""
-    return f"{a} / {b}"
+    return f"{a}{PAIR_SEPARATOR}{b}"
 
 
 def split_measures(text: object) -> list[str]:
@@ -507,11 +511,11 @@ def split_measures(text: object) -> list[str]:
 
 
 def _strip_upper(series: pd.Series) -> pd.Series:
-    return series.map(lambda v: v.strip().upper() if isinstance(v, str) else None)
+    return parsing.map_distinct(series, lambda v: v.strip().upper() if isinstance(v, str) else None)
 
 
 def _strip(series: pd.Series) -> pd.Series:
-    return series.map(lambda v: v.strip() if isinstance(v, str) else None)
+    return parsing.map_distinct(series, lambda v: v.strip() if isinstance(v, str) else None)
 
 
 def _flag(present: pd.Series, ok: pd.Series) -> pd.Series:
@@ -528,7 +532,8 @@ def derive_columns(
     """The frame GX checks: ids trimmed (measure ids upper-cased) and the derived columns the
     suites refer to (`value__percent`, `submitted_on__is_date`, ...). Derived columns are None
     where the rule does not apply, so GX skips them (map expectations ignore nulls)."""
-    out = frame.copy()
+    # A shallow copy: pandas copies on write, so the columns replaced below never reach `frame`.
+    out = frame.copy(deep=False)
     if EXTRA_CELLS not in out.columns:
         out[EXTRA_CELLS] = None
     for c in ("partner_id", "contract_id", "supplier_id", "transaction_number"):
@@ -544,13 +549,15 @@ def derive_columns(
         units = {m.id: m.unit for m in framework.measures}
         unit = out["measure_id"].map(units)
         for col in ("value", "target"):
-            number = parsing.parse_number(out[col])
+            number = out[parsed_number(col)] = parsing.parse_number(out[col])
             for u in sorted({m.unit for m in framework.measures if m.level == "partner"}):
                 out[f"{col}__{u}"] = number.where(unit == u)
-        out["denominator__number"] = parsing.parse_number(out["denominator"])
+        out["denominator__number"] = out[parsed_number("denominator")] = parsing.parse_number(
+            out["denominator"]
+        )
         out["submitted_on__is_date"] = parsing.date_ok(out["submitted_on"])
         contracts = set(params["contract_ids"])
-        owners = dict(p.split(" / ", 1) for p in params["contract_partner_pairs"])
+        owners = dict(p.split(PAIR_SEPARATOR, 1) for p in params["contract_partner_pairs"])
         committed = set(params["contract_measure_pairs"])
         out["partner_id__registered"] = _flag(
             out["partner_id"], out["partner_id"].isin(set(params["partner_ids"]))
@@ -565,11 +572,16 @@ def derive_columns(
             owner.where(out["partner_id"].notna()), owner == out["partner_id"]
         )
         known_measure = out["measure_id"].isin(framework.measure_ids)
-        pairs = pd.Series(
-            [pair(c, m) for c, m in zip(out["contract_id"], out["measure_id"], strict=True)],
-            index=out.index,
-        )
-        out["measure_id__committed"] = _flag(owner.where(known_measure), pairs.isin(committed))
+        # Asked only of a registered contract and a framework measure, so both ids are text.
+        asked = owner.notna() & known_measure
+        pairs = (
+            out.loc[asked, "contract_id"].astype(str)
+            + PAIR_SEPARATOR
+            + out.loc[asked, "measure_id"]
+        ).astype(object)
+        committed_pair = pd.Series(False, index=out.index)
+        committed_pair[asked] = pairs.isin(committed).to_numpy(dtype=bool)
+        out["measure_id__committed"] = _flag(owner.where(known_measure), committed_pair)
     elif kind == "contracts":
         out["start__is_date"] = parsing.date_ok(out["start"])
         out["end__is_date"] = parsing.date_ok(out["end"])
@@ -577,7 +589,9 @@ def derive_columns(
         both = start.notna() & end.notna()
         out["end__after_start"] = None
         out.loc[both, "end__after_start"] = (end[both] >= start[both]).to_numpy()
-        out["value_gbp__number"] = parsing.parse_number(out["value_gbp"])
+        out["value_gbp__number"] = out[parsed_number("value_gbp")] = parsing.parse_number(
+            out["value_gbp"]
+        )
         out["partner_id__registered"] = _flag(
             out["partner_id"], out["partner_id"].isin(set(params["partner_ids"]))
         )
@@ -590,6 +604,12 @@ def derive_columns(
         # The ceiling check (issue 12) reads the amount as spend_checks parsed it.
         out["amount__number"] = out["amount__value"]
     return out
+
+
+def parsed_number(column: str) -> str:
+    """The internal column holding `column` read as a number by `derive_columns`, which the
+    clean table reuses rather than parsing every number twice (no rule reads it)."""
+    return f"_number_{column}"
 
 
 def detail_column(column: str) -> str | None:

@@ -12,15 +12,18 @@ its row rules and one for its unique keys, over all files of that kind at once.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from pipeline.core import cycle_year
+from pipeline.core import cycle_year, parsing
 from pipeline.core.atomic import write_json, write_parquet
 from pipeline.core.contract import SOURCE_FILE, SOURCE_ROW, Kind, kind_of_file, spec
 from pipeline.core.errors import ContractError, UserError
@@ -161,7 +164,7 @@ class _Defaults(dict):
         return ""
 
 
-def _sentence(template: str, raw: pd.Series, value: object, detail: object) -> str:
+def _sentence(template: str, raw: pd.Series | dict[str, Any], value: object, detail: object) -> str:
     fields = _Defaults({k: ("" if v is None else v) for k, v in raw.items()})
     fields["value"] = "" if value is None else value
     fields["detail"] = "" if detail is None else detail
@@ -175,11 +178,20 @@ def file_partner(file: str, known: set[str]) -> str | None:
     `known` must hold no two ids that differ only in case (`routing_ids` ensures it); should it,
     the file is treated as naming no partner rather than guessing between them.
     """
-    parts = Path(file).parts
-    stems = [*parts[:-1][::-1], Path(file).name.split(".", 1)[0]]
+    return _named_partner(file, _by_lower_case(known))
+
+
+def _by_lower_case(known: set[str]) -> dict[str, list[str]]:
+    """The ids by their lower-case spelling (each id in `known`'s order)."""
     lower: dict[str, list[str]] = {}
     for k in known:
         lower.setdefault(k.lower(), []).append(k)
+    return lower
+
+
+def _named_partner(file: str, lower: dict[str, list[str]]) -> str | None:
+    parts = Path(file).parts
+    stems = [*parts[:-1][::-1], Path(file).name.split(".", 1)[0]]
     # The file's own name first, then its folders from the nearest.
     for stem in [stems[-1], *stems[:-1]]:
         for token in [stem, *re.split(r"[\s_\-.]+", stem)]:
@@ -271,9 +283,10 @@ class _KindCheck:
     ) -> None:
         """Quarantine rows: failures maps a row index to (priority, column, expectation,
         sentence); the first by priority decides column and expectation, all are joined."""
+        rows = _records(raw, list(failures))
         for idx, items in failures.items():
             items.sort(key=lambda t: t[0])
-            row = raw.loc[idx]
+            row = rows[idx]
             reasons = list(dict.fromkeys(t[3] for t in items))
             self.result.rejections.append(
                 Rejection(
@@ -355,7 +368,8 @@ class _KindCheck:
             # never look at.
             gx_frame = checked[spend_checks.rule_columns(rows_exps, checked)]
         run = self.runner.run(kind, rows_exps, gx_frame, self.params)
-        failed_pos: set[int] = set()
+        failed_pos: set[int] = {pos for positions in run.failures.values() for pos in positions}
+        sources = _records(body, checked.index[sorted(failed_pos)])
         for i, e in enumerate(rows_exps):
             meta = e["meta"]
             positions = run.failures.get(i, [])
@@ -370,8 +384,7 @@ class _KindCheck:
             detail_col = detail_column(evaluated_col) if evaluated_col else None
             for pos in positions:
                 idx = checked.index[pos]
-                failed_pos.add(pos)
-                source = body.loc[idx]
+                source = sources[idx]
                 value = source.get(meta["column"])
                 detail = checked.at[idx, detail_col or evaluated_col] if evaluated_col else None
                 failures.setdefault(idx, []).append(
@@ -382,7 +395,9 @@ class _KindCheck:
                         _sentence(meta["sentence"], source, value, detail),
                     )
                 )
-        ok = checked.iloc[[p for p in range(len(checked)) if p not in failed_pos]]
+        passed = np.ones(len(checked), dtype=bool)
+        passed[list(failed_pos)] = False
+        ok = checked[passed]
 
         # 3. Ids unique ignoring case, duplicates, superseded returns, then unique keys (GX).
         table = typed_table(kind, ok)
@@ -426,7 +441,11 @@ class _KindCheck:
             table = table[by < 0]
         if key_exps:
             keys_run = self.runner.run(f"{kind}.keys", key_exps, table, self.params)
-            conflicted: set[int] = set()
+            conflicted: set[int] = {
+                p for positions in keys_run.failures.values() for p in positions
+            }
+            at = table.index[sorted(conflicted)]
+            sources, typed = _records(raw, at), _records(table, at)
             for i, e in enumerate(key_exps):
                 positions = keys_run.failures.get(i, [])
                 column = e["meta"]["column"]
@@ -439,11 +458,8 @@ class _KindCheck:
                 )
                 for pos in positions:
                     idx = table.index[pos]
-                    conflicted.add(pos)
-                    source = raw.loc[idx]
-                    fields = source.copy()
-                    for col in table.columns:
-                        fields[col] = table.at[idx, col]
+                    source = sources[idx]
+                    fields = {**source, **typed[idx]}
                     failures.setdefault(idx, []).append(
                         (
                             len(rows_exps) + i,
@@ -452,7 +468,9 @@ class _KindCheck:
                             _sentence(e["meta"]["sentence"], fields, source.get(column), None),
                         )
                     )
-            table = table.iloc[[p for p in range(len(table)) if p not in conflicted]]
+            unique = np.ones(len(table), dtype=bool)
+            unique[list(conflicted)] = False
+            table = table[unique]
         self._reject(raw, failures)
         for f in table[SOURCE_FILE]:
             self.counts[str(f)].clean += 1
@@ -493,6 +511,29 @@ class _KindCheck:
         return table[~twins]
 
 
+def _collector_paused(items: list[Path]) -> Iterator[Path]:
+    """`items`, with Python's cyclic garbage collector paused until the loop over them ends.
+
+    Reading a million rows makes millions of lists, and every collection pass walks every live
+    object (GX's included): a third of the reading time. Rows hold no reference cycles, so
+    nothing is kept longer; the collector runs again as soon as the loop ends, however it ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield from items
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _records(frame: pd.DataFrame, index: Any) -> dict[Any, dict[str, Any]]:
+    """The rows of `frame` at these index labels as dicts (column -> cell), fetched in one
+    selection: selecting a row at a time costs a millisecond each on a large frame."""
+    labels = list(index)
+    return dict(zip(labels, frame.loc[labels].to_dict("records"), strict=True))
+
+
 def validate_cycle(
     paths: CyclePaths,
     *,
@@ -521,7 +562,7 @@ def validate_cycle(
     file_faults: list[tuple[Kind, str, ContractError]] = []
     #: Returns templates (pipeline.validate.return_templates): file -> the partner its About sheet names.
     owners: dict[str, str] = {}
-    for p in files:
+    for p in _collector_paused(files):
         name = str(p.relative_to(raw_dir))
         kind = kind_of_file(name)
         count = counts[name] = FileCount(name, kind)
@@ -566,8 +607,11 @@ def validate_cycle(
     limits = ceilings(load_params(paths.params))
     params = suite_parameters(framework, today, limits=limits)
     known_partners: set[str] = set()
+    owner_of = _FileOwners(known_partners, owners)
+    returns_partner: pd.Series | None = None
     for kind in ORDER:
         raw = pd.concat(frames[kind], ignore_index=True) if frames[kind] else None
+        frames[kind] = []  # each file's frame is in `raw` now: do not hold two copies
         if kind == "contracts":
             params = suite_parameters(framework, today, clean.get("partners"), limits=limits)
         if kind == "returns":
@@ -576,13 +620,13 @@ def validate_cycle(
             )
         row_partner = None
         if raw is not None and kind == "returns":
-            row_partner = _returns_partner(raw, known_partners, owners)
+            row_partner = returns_partner = _returns_partner(raw, owner_of)
         if raw is not None:
             checker = _KindCheck(
                 kind, suites[kind], runner, framework, params, result, counts, row_partner
             )
             if kind == "returns":
-                by_file = {f: _owner(f, known_partners, owners) for f in raw[SOURCE_FILE].unique()}
+                by_file = {f: owner_of(f) for f in raw[SOURCE_FILE].unique()}
                 checker.file_owner = raw[SOURCE_FILE].map(by_file).astype(object)
                 checker.routing = known_partners
             table, superseded = checker.run(raw)
@@ -598,10 +642,11 @@ def validate_cycle(
         if kind == "partners":
             # Routing (whose file, whose feedback) uses the register as sent, less case twins.
             known_partners = routing_ids(raw)
+            owner_of = _FileOwners(known_partners, owners)
         reporter.advance(1, kind)
 
     for kind, name, exc in file_faults:
-        partner = _owner(name, known_partners, owners) if kind == "returns" else None
+        partner = owner_of(name) if kind == "returns" else None
         expectation = FILE_COLUMNS if "missing required column" in str(exc) else FILE_READABLE
         result.rejections.append(
             Rejection(kind, name, None, exc.column, expectation, str(exc), partner, file_record())
@@ -613,11 +658,11 @@ def validate_cycle(
             result.stats.insert(0, ExpectationStat(kind, FILE_READABLE, "*", n_files, bad))
     for f in result.files:
         if f.kind == "returns":
-            f.partner = _owner(f.file, known_partners, owners)
+            f.partner = owner_of(f.file)
     result.tables = {k: v for k, v in clean.items()}
     if result.superseded is None:
         result.superseded = _empty_superseded()
-    result.partners = _partner_counts(result, frames["returns"], known_partners, owners)
+    result.partners = _partner_counts(result, returns_partner, owner_of)
     result.runner = runner
     reconcile(result)
     return result
@@ -641,15 +686,31 @@ def _quarantine_after_cycle(
     return table[~later]
 
 
-def _owner(file: str, known: set[str], templates: dict[str, str] | None = None) -> str | None:
+class _FileOwners:
     """The partner a returns file belongs to: the one its template's About sheet names (when that
-    partner is in the register), else the one its name or folder names (`file_partner`)."""
-    named = (templates or {}).get(file)
-    if named is not None:
-        owner = next((k for k in known if k.lower() == named.lower()), None)
-        if owner is not None:
-            return owner
-    return file_partner(file, known)
+    partner is in the register), else the one its name or folder names (`file_partner`).
+
+    One per run, once the partners register is known: the ids are indexed once and each file
+    looked up once (a large cycle has thousands of files and thousands of partners)."""
+
+    def __init__(self, known: set[str], templates: dict[str, str] | None = None) -> None:
+        self.known = known
+        self.templates = templates or {}
+        self.lower = _by_lower_case(known)
+        self.found: dict[str, str | None] = {}
+
+    def __call__(self, file: str) -> str | None:
+        if file not in self.found:
+            self.found[file] = self._owner(file)
+        return self.found[file]
+
+    def _owner(self, file: str) -> str | None:
+        named = self.templates.get(file)
+        if named is not None:
+            hits = self.lower.get(named.lower(), [])
+            if hits:
+                return hits[0]
+        return _named_partner(file, self.lower)
 
 
 def _read_template(
@@ -674,28 +735,26 @@ def _read_template(
     return drop_unfilled(frame)
 
 
-def _returns_partner(
-    raw: pd.DataFrame, known: set[str], templates: dict[str, str] | None = None
-) -> pd.Series:
+def _returns_partner(raw: pd.DataFrame, owner_of: _FileOwners) -> pd.Series:
     """Whose feedback each return row belongs in: the partner named by its file when there is one
     (`P001.csv`), else the row's own partner_id when that partner is in the register."""
-    by_file = {f: _owner(f, known, templates) for f in raw[SOURCE_FILE].unique()}
+    by_file = {f: owner_of(f) for f in raw[SOURCE_FILE].unique()}
     from_file = raw[SOURCE_FILE].map(by_file)
-    own = raw["partner_id"].map(lambda v: v.strip() if isinstance(v, str) else None)
-    own = own.where(own.isin(known), None)
+    own = parsing.map_distinct(
+        raw["partner_id"], lambda v: v.strip() if isinstance(v, str) else None
+    )
+    own = own.where(own.isin(owner_of.known), None)
     return from_file.where(from_file.notna(), own).astype(object)
 
 
 def _partner_counts(
-    result: ValidationResult,
-    frames: list[pd.DataFrame],
-    known: set[str],
-    templates: dict[str, str] | None = None,
+    result: ValidationResult, row_partner: pd.Series | None, owner_of: _FileOwners
 ) -> dict[str, dict[str, int]]:
+    """Return rows and rejected rows per partner; `row_partner` is `_returns_partner` of every
+    return row read (None when no returns file could be read)."""
     rows: Counter[str] = Counter()
-    if frames:
-        raw = pd.concat(frames, ignore_index=True)
-        for p in _returns_partner(raw, known, templates).dropna():
+    if row_partner is not None:
+        for p in row_partner.dropna():
             rows[p] += 1
     quarantined: Counter[str] = Counter()
     for r in result.rejections:
@@ -703,7 +762,7 @@ def _partner_counts(
             quarantined[r.partner_id] += 1
     for f in result.files:
         if f.kind == "returns" and f.file_error:
-            p = _owner(f.file, known, templates)
+            p = owner_of(f.file)
             if p:
                 rows[p] += f.rows
                 quarantined[p] += f.rows
