@@ -24,7 +24,7 @@ import yaml
 from nbformat import NotebookNode
 
 from pipeline import clock
-from pipeline.report_blocks import MIME, STATUS_SYMBOL, Block
+from pipeline.report_blocks import MIME, STATUS_SYMBOL, Block, svg_data_uri
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -140,6 +140,7 @@ def _jinja_env() -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.globals["status_class"] = _status_class
+    env.globals["svg_data_uri"] = svg_data_uri
     return env
 
 
@@ -252,10 +253,8 @@ def _typst_block(b: Block, images: dict[str, bytes]) -> str:
     if kind == "table":
         return _typst_table(b)
     if kind == "figure":
-        import base64
-
-        name = f"figure-{len(images) + 1}.png"
-        images[name] = base64.b64decode(b["png"])
+        name = f"figure-{len(images) + 1}.svg"
+        images[name] = b["svg"].encode("utf-8")
         w, h = b.get("width") or 700, b.get("height") or 400
         # Fit the page: full text width (174 mm) unless that would be taller than 200 mm.
         size = (
