@@ -16,9 +16,8 @@ import pandas as pd
 from pipeline import charts
 from pipeline import report_blocks as rb
 from pipeline.framework import Measure
-from pipeline.params import load_params
 from pipeline.report_blocks import Blocks
-from pipeline.report_data import AudienceView, suppressed_reason
+from pipeline.report_data import AudienceView, report_params, suppressed_reason
 from pipeline.status import (
     NO_DATA,
     NO_RETURN,
@@ -101,15 +100,23 @@ def _measure(view: AudienceView, mid: str) -> Measure | None:
 
 
 def _rows(view: AudienceView, level: str) -> pd.DataFrame:
-    m = view.measures
-    rows = m[m["level"] == level]
-    if level == "partner" and not view.is_council:
-        rows = rows[rows["partner_id"] == view.audience]
-    return rows
+    return view.rows(level)
 
 
 def _latest(frame: pd.DataFrame, view: AudienceView) -> pd.DataFrame:
-    return frame[frame["period"] == view.latest_period]
+    """The rows of the latest period; worked out once per frame and view (read, never modify)."""
+    key = ("latest", id(frame))
+    hit = view.memo.get(key)
+    if hit is None or hit[0] is not frame:  # the frame is kept with it, so its id stays its own
+        hit = view.memo[key] = (frame, frame[frame["period"] == view.latest_period])
+    return hit[1]
+
+
+def _overall(view: AudienceView) -> dict[str, str]:
+    """Each partner's overall status in the latest period (`status.partner_overall`), once."""
+    if "overall" not in view.memo:
+        view.memo["overall"] = partner_overall(view.measures, view.latest_period)
+    return view.memo["overall"]
 
 
 def _sorted_ids(ids: Any) -> list[str]:
@@ -462,18 +469,27 @@ def _series(
     """One chart series per measure: the value and that year's own target, every period, and
     for a year without a figure its status (`no return`, or `no data` when none was expected;
     `no spend data` for a council-level figure)."""
+    # One pass over the rows (a pandas selection per measure and year cost more than the chart):
+    # each measure's first row per period, and the level of its first row.
+    first: dict[str, dict[Any, tuple[Any, Any, Any]]] = {}
+    level: dict[str, str] = {}
+    columns = (rows[c] for c in ("measure_id", "period", "value", "target", "status", "level"))
+    for mid, period, value, target, status, lvl in zip(*columns, strict=True):
+        key = str(mid)
+        level.setdefault(key, str(lvl))
+        first.setdefault(key, {}).setdefault(period, (value, target, status))
     out = []
     for mid in mids:
         m = _measure(view, mid)
-        r = rows[rows["measure_id"] == mid].drop_duplicates("period").set_index("period")
-        values = [_num(r.loc[p, "value"]) if p in r.index else None for p in view.periods]
-        targets = [_num(r.loc[p, "target"]) if p in r.index else None for p in view.periods]
-        council = bool(len(r)) and str(r["level"].iloc[0]) == "council"
+        r = first.get(mid, {})
+        values = [_num(r[p][0]) if p in r else None for p in view.periods]
+        targets = [_num(r[p][1]) if p in r else None for p in view.periods]
+        council = level.get(mid) == "council"
         missing = [
             "no spend data"
             if council
             else NO_RETURN
-            if p in r.index and r.loc[p, "status"] == NO_RETURN
+            if p in r and r[p][2] == NO_RETURN
             else NO_DATA
             for p in view.periods
         ]
@@ -626,7 +642,7 @@ def _pts(v: Any) -> str:
 def _local_districts(workspace: str | Path) -> tuple[list[str], str, dict[str, Any]]:
     """The postcode districts counted as in the borough (from the compute settings in
     params.yaml, as the compute stage read them), the file they came from, and the settings."""
-    settings = load_params(Path(workspace) / "params.yaml").get("compute") or {}
+    settings = report_params(Path(workspace) / "params.yaml").get("compute") or {}
     name = str(settings.get("local_postcode_districts") or "")
     path = Path(name) if Path(name).is_absolute() else Path(workspace) / name
     if name and not path.is_file():  # as compute does: the project's own copy otherwise
@@ -940,7 +956,7 @@ def council_attention(view: AudienceView) -> Blocks:
 def partner_status_table(view: AudienceView) -> Blocks:
     """Council only: every partner's overall status (the same rule as the index and the
     partner's own report) and the rows it sent."""
-    overall = partner_overall(view.measures, view.latest_period)
+    overall = _overall(view)
     rows = []
     q = view.validation.get("partners") or {}
     for r in view.partners.sort_values("partner_id").itertuples():
@@ -1058,7 +1074,7 @@ def data_quality(view: AudienceView, link_prefix: str = "../") -> Blocks:
 def appendix(view: AudienceView, workspace: str | Path = ".") -> Blocks:
     """The framework's own wording and the method: roll-up, status rules, proxies."""
     fw = view.framework
-    th = Thresholds.from_params(load_params(Path(workspace) / "params.yaml"))
+    th = Thresholds.from_params(report_params(Path(workspace) / "params.yaml"))
     blocks: list[rb.Block] = [
         rb.heading("Method", 3),
         rb.bullets(
@@ -1125,7 +1141,7 @@ def partner_summary(view: AudienceView) -> Blocks:
     mine = _latest(_rows(view, "partner"), view)
     committed = _committed(view)
     counts = mine["status"].value_counts()
-    overall = partner_overall(view.measures, view.latest_period).get(view.audience, NO_DATA)
+    overall = _overall(view).get(view.audience, NO_DATA)
     sv = ((view.findings.get("social_value") or {}).get("by_partner") or {}).get(view.audience)
     rejected = len(view.quarantine)
     sent = _num(((view.validation.get("partners") or {}).get(view.audience) or {}).get("rows"))
@@ -1184,7 +1200,7 @@ def partner_sentences(view: AudienceView) -> list[str]:
     """The plain sentences a partner reads first; each states a number shown further down."""
     latest = view.latest_period
     mine = _latest(_rows(view, "partner"), view)
-    overall = partner_overall(view.measures, latest).get(view.audience, NO_DATA)
+    overall = _overall(view).get(view.audience, NO_DATA)
     counts = mine["status"].value_counts()
     out = []
     if mine.empty:
