@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[2])
-from pipeline.errors import ContractError
-from pipeline.readers import read_table
+from pipeline.core.errors import ContractError
+from pipeline.core.readers import read_table
 start, cpu = time.perf_counter(), time.process_time()
 try:
     frame = read_table(sys.argv[1], "returns")

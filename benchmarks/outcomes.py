@@ -13,11 +13,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from pipeline.compute import compute_outcomes
-from pipeline.framework import load_framework
-from pipeline.periods import label
-from pipeline.spend import load_local_districts
-from pipeline.status import Thresholds
+from pipeline.core.framework import load_framework
+from pipeline.core.periods import label
+from pipeline.core.status import Thresholds
+from pipeline.outcomes.spend import load_local_districts
+from pipeline.outcomes.stage import compute_outcomes
 
 
 def synthetic(partners: int, years: int, seed: int = 1) -> dict[str, pd.DataFrame]:

@@ -68,10 +68,10 @@ def build_workspace(out: Path, partners: int, seed: int) -> Path:
     """A workspace with a validated, computed sample cycle of `partners` partners."""
     from rich.console import Console
 
-    from pipeline.compute import run_compute_stage
-    from pipeline.paths import CyclePaths
-    from pipeline.sample import generate_sample
-    from pipeline.validate import run_validate_stage
+    from pipeline.core.paths import CyclePaths
+    from pipeline.outcomes.stage import run_compute_stage
+    from pipeline.sample.generator import generate_sample
+    from pipeline.validate.stage import run_validate_stage
 
     ws = out / f"reports-{partners}"
     paths = CyclePaths.of("bench", ws)
@@ -188,15 +188,9 @@ def profile(ws: Path, count: int, formats: list[str]) -> None:
     import cProfile
     import pstats
 
-    try:
-        from pipeline.core.paths import CyclePaths
-        from pipeline.report.views import load_cycle
-
-        from pipeline.report import stage
-    except ImportError:  # the layout before the stage packages
-        from pipeline import report as stage  # type: ignore[no-redef]
-        from pipeline.paths import CyclePaths  # type: ignore[no-redef]
-        from pipeline.report_data import load_cycle  # type: ignore[no-redef]
+    from pipeline.core.paths import CyclePaths
+    from pipeline.report import stage
+    from pipeline.report.views import load_cycle
 
     shutil.rmtree(ws / "notebooks", ignore_errors=True)
     shutil.copytree(ROOT / "notebooks", ws / "notebooks")

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.sample import generate_sample  # noqa: E402
+from pipeline.sample.generator import generate_sample  # noqa: E402
 
 
 def main() -> None:

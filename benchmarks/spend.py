@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.paths import CyclePaths  # noqa: E402
-from pipeline.sample import generate_sample  # noqa: E402
+from pipeline.core.paths import CyclePaths  # noqa: E402
+from pipeline.sample.generator import generate_sample  # noqa: E402
 
 HEADER = [
     "Body",
@@ -131,8 +131,8 @@ def main() -> None:
     import great_expectations  # noqa: F401 - timed apart: a fixed cost of every validate
 
     print(f"import great_expectations: {time.perf_counter() - t0:.1f} s")
-    from pipeline.compute import compute_cycle
-    from pipeline.validate import validate_cycle, write_outputs
+    from pipeline.outcomes.stage import compute_cycle
+    from pipeline.validate.stage import validate_cycle, write_outputs
 
     workspace = Path(tempfile.mkdtemp(prefix="svf-bench-spend-"))
     try:

@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.paths import CyclePaths
-from pipeline.return_templates import write_templates
-from pipeline.sample import generate_sample
-from pipeline.validate import validate_cycle, write_outputs
+from pipeline.core.paths import CyclePaths
+from pipeline.sample.generator import generate_sample
+from pipeline.validate.return_templates import write_templates
+from pipeline.validate.stage import validate_cycle, write_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 

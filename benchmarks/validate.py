@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.contract import spec  # noqa: E402
-from pipeline.framework import load_framework  # noqa: E402
+from pipeline.core.contract import spec  # noqa: E402
+from pipeline.core.framework import load_framework  # noqa: E402
 
 HEADER = list(spec("returns").names)
 
@@ -126,8 +126,8 @@ def main() -> None:
     import great_expectations  # noqa: F401
 
     print(f"import great_expectations: {time.perf_counter() - started:.1f} s")
-    from pipeline.paths import CyclePaths
-    from pipeline.validate import validate_cycle, write_outputs
+    from pipeline.core.paths import CyclePaths
+    from pipeline.validate.stage import validate_cycle, write_outputs
 
     with tempfile.TemporaryDirectory(prefix="svf-bench-validate-") as tmp:
         build_cycle(Path(tmp), args.rows, args.files)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from pipeline.framework import load_framework
+from pipeline.core.framework import load_framework
 
 FRAMEWORK = load_framework("data/reference/framework.yaml")
 

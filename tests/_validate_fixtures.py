@@ -6,8 +6,8 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from pipeline.paths import CyclePaths
-from pipeline.validate import ValidationResult, validate_cycle
+from pipeline.core.paths import CyclePaths
+from pipeline.validate.stage import ValidationResult, validate_cycle
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 25)  # financial year 2026/27: 2027/28 is the first future one

@@ -8,7 +8,7 @@ import pytest
 import report_fixtures as rf
 from rich.console import Console
 
-from pipeline.report import run_report_stage
+from pipeline.report.stage import run_report_stage
 
 #: The report tests run for both renderers; Quarto's skip only where the real CLI is absent
 #: (`.ci/run` installs it, so CI runs them).

@@ -49,9 +49,9 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from pipeline.compute import compute_cycle
-from pipeline.paths import CyclePaths
-from pipeline.validate import validate_cycle, write_outputs
+from pipeline.core.paths import CyclePaths
+from pipeline.outcomes.stage import compute_cycle
+from pipeline.validate.stage import validate_cycle, write_outputs
 
 REPO = Path(__file__).resolve().parents[1]
 PERIODS = ["2023/24", "2024/25", "2025/26"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.atomic import atomic_open, neutralise_formula, write_csv, write_json, write_text
+from pipeline.core.atomic import atomic_open, neutralise_formula, write_csv, write_json, write_text
 
 
 def test_interrupted_write_leaves_old_file_and_no_temporary(tmp_path):

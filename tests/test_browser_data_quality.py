@@ -16,7 +16,7 @@ from _validate_fixtures import run, workspace
 from test_browser import ARGS, CHROMIUM
 from test_review_page import FILES
 
-from pipeline.validate import write_outputs
+from pipeline.validate.stage import write_outputs
 
 pytestmark = [
     pytest.mark.browser,

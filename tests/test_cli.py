@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAMEWORK = ROOT / "data" / "reference" / "framework.yaml"

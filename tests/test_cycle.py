@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline.checklist import build_checklist, period_from_text, to_markdown
-from pipeline.cycle import CycleDiff, set_params_cycle
-from pipeline.cycle_diff_html import render_diff_html
-from pipeline.dvc_tools import describe_stale
-from pipeline.errors import UserError
+from pipeline.core.dvc_tools import describe_stale
+from pipeline.core.errors import UserError
+from pipeline.cycles.compare_page import render_diff_html
+from pipeline.cycles.lifecycle import CycleDiff, set_params_cycle
+from pipeline.validate.checklist import build_checklist, period_from_text, to_markdown
 
 PARAMS = """\
 # Parameters of the review cycle.
@@ -182,7 +182,7 @@ def test_describe_stale_names_stage_and_what_changed():
 
 
 def test_checklist_csv_neutralises_formulas(tmp_path):
-    from pipeline.checklist import write_checklist
+    from pipeline.validate.checklist import write_checklist
 
     raw = tmp_path / "2025-26"
     _raw_cycle(raw)
@@ -193,7 +193,7 @@ def test_checklist_csv_neutralises_formulas(tmp_path):
 
 
 def test_compare_tables_accepts_only_the_same_table():
-    from pipeline.cycle import _compare_tables
+    from pipeline.cycles.lifecycle import _compare_tables
 
     recorded = pd.DataFrame({"measure_id": ["CS1-01", "CS2-06"], "value": [9.0, float("nan")]})
     assert _compare_tables(recorded, recorded.copy()) == ""  # NaN == NaN: no return, both times
@@ -274,7 +274,7 @@ def _two_cycles() -> CycleDiff:
 
 
 def test_diff_page_opens_with_what_changed_in_plain_sentences():
-    from pipeline.cycle_diff_html import summary
+    from pipeline.cycles.compare_page import summary
 
     lines = summary(_two_cycles())
     assert lines.pop(0) == "Estimated social value rose from £262,400 to £301,150."
@@ -328,13 +328,13 @@ def test_diff_page_without_the_cycles_tables_says_so():
     [("2025-26", "2025/26"), ("1999-00", "1999/00"), ("2025-27", None), ("2025/26", None)],
 )
 def test_a_financial_year_cycle_id_names_its_year(cycle, period):
-    from pipeline.cycle_year import fy_period
+    from pipeline.core.cycle_year import fy_period
 
     assert fy_period(cycle) == period
 
 
 def test_open_refuses_an_id_that_is_not_a_financial_year_unless_named(tmp_path):
-    from pipeline.cycle import open_cycle
+    from pipeline.cycles.lifecycle import open_cycle
 
     (tmp_path / "params.yaml").write_text(PARAMS)
     with pytest.raises(UserError, match="not a financial year like 2025-26.*--name"):
@@ -345,7 +345,7 @@ def test_open_refuses_an_id_that_is_not_a_financial_year_unless_named(tmp_path):
 
 
 def test_open_adds_the_cycle_to_the_pipeline_and_drops_the_bundled_sample(tmp_path):
-    from pipeline.cycle import open_cycle
+    from pipeline.cycles.lifecycle import open_cycle
 
     path = tmp_path / "params.yaml"
     path.write_text(
@@ -365,7 +365,7 @@ def test_open_adds_the_cycle_to_the_pipeline_and_drops_the_bundled_sample(tmp_pa
 def test_run_in_the_dvc_pipeline_takes_its_options_from_params(tmp_path, capsys):
     """Through DVC, `svf run` cannot pass command-line options to the stages (DVC records the
     params instead), so it says so rather than silently ignoring them."""
-    from pipeline.cli import main
+    from pipeline.cli.app import main
 
     (tmp_path / ".dvc").mkdir()
     (tmp_path / "dvc.yaml").write_text("stages: {}\n")
@@ -380,7 +380,7 @@ def test_run_in_the_dvc_pipeline_takes_its_options_from_params(tmp_path, capsys)
 
 
 def test_diff_ranks_like_for_like_changes_when_enough_partners_reported_both_years():
-    from pipeline.cycle_diff_html import largest_changes
+    from pipeline.cycles.compare_page import largest_changes
 
     diff = _two_cycles()
     diff.measures["b"] = pd.DataFrame(

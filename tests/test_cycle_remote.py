@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from _cycle_repo import PROJECT, dvc, git, svf
 
-from pipeline import dvc_tools as tools
-from pipeline.cycle import remote_needs_setting
+from pipeline.core import dvc_tools as tools
+from pipeline.cycles.lifecycle import remote_needs_setting
 
 pytestmark = [pytest.mark.dvc]
 

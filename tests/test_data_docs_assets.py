@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import data_docs_assets as assets
+from pipeline.validate import data_docs_assets as assets
 
 
 def test_lock_lists_every_url_gx_templates_load_and_every_file_matches() -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.errors import FrameworkError, UserError
-from pipeline.framework import load_framework, load_proxies, parse_framework
+from pipeline.core.errors import FrameworkError, UserError
+from pipeline.core.framework import load_framework, load_proxies, parse_framework
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAMEWORK = ROOT / "data" / "reference" / "framework.yaml"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from _validate_fixtures import GOOD_P001, returns_csv, workspace
 
-from pipeline.cli import main
+from pipeline.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +20,7 @@ def _killed_write(target: Path) -> Path:
     """Start an atomic write of `target` in another process and kill it mid-write."""
     script = (
         "import os, sys\n"
-        "from pipeline.atomic import atomic_path\n"
+        "from pipeline.core.atomic import atomic_path\n"
         "cm = atomic_path(sys.argv[1])\n"
         "tmp = cm.__enter__()\n"
         "tmp.write_text('half a notebook')\n"
@@ -60,7 +60,7 @@ def test_the_next_run_removes_a_killed_runs_temporary_files(
 
 
 def test_a_live_runs_temporary_file_is_left_alone(tmp_path: Path) -> None:
-    from pipeline.atomic import atomic_path, sweep_temporaries
+    from pipeline.core.atomic import atomic_path, sweep_temporaries
 
     target = tmp_path / "reports" / "t" / "index.html"
     with atomic_path(target) as tmp:
@@ -88,7 +88,7 @@ def test_an_output_folder_that_cannot_be_written_is_one_line_and_status_2(
 def test_a_killed_report_run_leaves_the_previous_reports_whole(tmp_path: Path) -> None:
     import report_fixtures as rf
 
-    from pipeline.report import (
+    from pipeline.report.stage import (
         output_paths,
         render_audience,
         run_report_stage,

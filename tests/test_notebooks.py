@@ -9,8 +9,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from pipeline.notebooks import NotebookFailed, execute
-from pipeline.progress import PREFIX
+from pipeline.core.notebooks import NotebookFailed, execute
+from pipeline.core.progress import PREFIX
 
 
 def _notebook(path, body: str):
@@ -29,7 +29,7 @@ def _notebook(path, body: str):
 def test_parameters_and_progress_lines(tmp_path):
     src = _notebook(
         tmp_path / "nb.ipynb",
-        "from pipeline.progress import from_env\n"
+        "from pipeline.core.progress import from_env\n"
         "r = from_env()\nr.start(2, 'demo')\nr.advance(1, 'a')\nr.advance(1, 'b')\nprint(x * 2)",
     )
     lines: list[str] = []

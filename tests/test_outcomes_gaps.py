@@ -8,9 +8,9 @@ import pytest
 from _outcomes_frames import FRAMEWORK, contracts, partners, returns
 from test_outcomes_rollup import row
 
-from pipeline.compute import compute_outcomes
-from pipeline.framework import Proxy
-from pipeline.gaps import find_gaps
+from pipeline.core.framework import Proxy
+from pipeline.outcomes.gaps import find_gaps
+from pipeline.outcomes.stage import compute_outcomes
 
 
 def test_gaps_in_provision():

@@ -9,8 +9,8 @@ from _outcomes_frames import FRAMEWORK, contracts, partners, returns
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.compute import compute_outcomes, jsonable
-from pipeline.rollup import LEVEL_KEYS, prepare_returns, roll_up
+from pipeline.outcomes.rollup import LEVEL_KEYS, prepare_returns, roll_up
+from pipeline.outcomes.stage import compute_outcomes, jsonable
 
 PERIODS = ["2022/23", "2023/24", "2024/25"]
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from _outcomes_frames import FRAMEWORK, contracts, partners, returns
 
-from pipeline.compute import compute_outcomes
-from pipeline.rollup import LEVEL_KEYS, prepare_returns, roll_up
+from pipeline.outcomes.rollup import LEVEL_KEYS, prepare_returns, roll_up
+from pipeline.outcomes.stage import compute_outcomes
 
 
 def row(measures: pd.DataFrame, level: str, measure: str, period: str, partner=None, contract=None):
@@ -127,7 +127,7 @@ def test_return_without_value_is_not_a_zero():
 
 
 def test_no_returns_at_all_is_a_clear_error():
-    from pipeline.errors import UserError
+    from pipeline.core.errors import UserError
 
     empty = returns([("P1", "C1", "CS2-06", "2024/25", 1)]).iloc[0:0]
     with pytest.raises(UserError, match="no accepted returns"):
@@ -135,7 +135,7 @@ def test_no_returns_at_all_is_a_clear_error():
 
 
 def test_malformed_period_names_file_row_and_column():
-    from pipeline.errors import UserError
+    from pipeline.core.errors import UserError
 
     bad = returns([("P1", "C1", "CS2-06", "2024/25", 1), ("P1", "C1", "CS2-06", "2024-25", 1)])
     with pytest.raises(UserError, match=r"returns.csv, row 3, column period: '2024-25'"):

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from _outcomes_frames import contracts, partners, returns
 
-from pipeline.compute import run_compute_stage
-from pipeline.errors import UserError
-from pipeline.paths import CyclePaths
+from pipeline.core.errors import UserError
+from pipeline.core.paths import CyclePaths
+from pipeline.outcomes.stage import run_compute_stage
 
 INTERFACE_COLUMNS = [
     "level",

@@ -8,9 +8,8 @@ import pytest
 from _outcomes_frames import FRAMEWORK, contracts, partners, returns
 from test_outcomes_rollup import row
 
-from pipeline.compute import compute_outcomes
-from pipeline.params import load_params
-from pipeline.status import (
+from pipeline.core.settings import load_params
+from pipeline.core.status import (
     Thresholds,
     enforcement,
     overall_status,
@@ -18,6 +17,7 @@ from pipeline.status import (
     rules_in_words,
     theme_status,
 )
+from pipeline.outcomes.stage import compute_outcomes
 
 
 def status_of(measure, prev, value, target, thresholds=None):

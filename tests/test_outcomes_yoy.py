@@ -9,9 +9,9 @@ import pytest
 from _outcomes_frames import FRAMEWORK, contracts, partners, returns
 from test_outcomes_rollup import row
 
-from pipeline import periods
-from pipeline.compute import compute_outcomes
-from pipeline.errors import UserError
+from pipeline.core import periods
+from pipeline.core.errors import UserError
+from pipeline.outcomes.stage import compute_outcomes
 
 
 def outcomes(rows, contract_rows=()):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from _validate_fixtures import returns_csv, run, workspace
 
-from pipeline import parsing
+from pipeline.core import parsing
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from pipeline.contract import column_map, kind_of_file, normalise
-from pipeline.errors import ContractError, UserError
-from pipeline.readers import input_files, read_many, read_table
+from pipeline.core.contract import column_map, kind_of_file, normalise
+from pipeline.core.errors import ContractError, UserError
+from pipeline.core.readers import input_files, read_many, read_table
 
 RETURNS_HEADER = "partner_id,contract_id,measure_id,period,value\n"
 

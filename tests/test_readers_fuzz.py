@@ -17,8 +17,8 @@ from _validate_fixtures import GOOD_P001, returns_csv, run, workspace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.errors import ContractError
-from pipeline.readers import read_table
+from pipeline.core.errors import ContractError
+from pipeline.core.readers import read_table
 
 FUZZ = settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -21,8 +21,8 @@ from _hostile_files import (
     workbook,
 )
 
-from pipeline.errors import ContractError
-from pipeline.readers import LIMITS, ROW_FAULT, read_table
+from pipeline.core.errors import ContractError
+from pipeline.core.readers import LIMITS, ROW_FAULT, read_table
 
 HEADER = ",".join(RETURNS_HEADER) + ",comment\n"
 
@@ -218,7 +218,7 @@ def test_headings_that_collide_with_the_pipelines_own_columns_are_kept_renamed(
 
 
 def test_a_sheet_over_the_cell_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
-    from pipeline.readers import Limits, read_sheet
+    from pipeline.core.readers import Limits, read_sheet
 
     rows = [RETURNS_HEADER, *([["P001", "C001", "CS1-02", "2024/25", 1]] * 3)]
     path = _file(tmp_path, "P001.xlsx", workbook([("Returns", "visible", sheet_xml(rows))]))

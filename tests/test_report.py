@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 import report_fixtures as rf
 
-from pipeline.errors import UserError
-from pipeline.report import run_report_stage, select_audiences
+from pipeline.core.errors import UserError
+from pipeline.report.stage import run_report_stage, select_audiences
 
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
@@ -171,8 +171,8 @@ def test_council_report_shows_every_borough_total(rendered):
 
 
 def test_suppression_threshold_comes_from_params(tmp_path: Path):
-    from pipeline import health_check as hc
-    from pipeline.report_data import load_view
+    from pipeline.report import health_check as hc
+    from pipeline.report.views import load_view
 
     paths = rf.write_workspace(tmp_path)
     paths.params.write_text("report:\n  min_partners_for_borough: 2\n")
@@ -192,8 +192,8 @@ def test_change_is_hidden_when_last_year_rests_on_too_few_partners(tmp_path: Pat
     """This year on three partners, last year on two: this year shown, last year and change not."""
     from dataclasses import replace
 
-    from pipeline import health_check as hc
-    from pipeline.report_data import load_cycle, view_for
+    from pipeline.report import health_check as hc
+    from pipeline.report.views import load_cycle, view_for
 
     paths = rf.write_workspace(tmp_path)
     data = load_cycle(paths)
@@ -214,7 +214,7 @@ def test_change_is_hidden_when_last_year_rests_on_too_few_partners(tmp_path: Pat
 
 
 def test_min_partners_param_is_checked(tmp_path: Path):
-    from pipeline.params import load_params
+    from pipeline.core.settings import load_params
 
     assert load_params(tmp_path / "none.yaml")["report"]["min_partners_for_borough"] == 3
     bad = tmp_path / "params.yaml"
@@ -436,7 +436,7 @@ def test_audiences_share_no_state_in_one_process(tmp_path: Path):
     """One worker renders P001 then P002: nothing of P001 reaches P002's notebook or report."""
     import nbformat
 
-    from pipeline.report import executed_path, render_audience
+    from pipeline.report.stage import executed_path, render_audience
 
     paths = rf.write_workspace(tmp_path)
     first = render_audience(paths, "P001", "builtin", ["html"])
@@ -455,8 +455,8 @@ def test_notebook_runs_under_papermill_and_renders_the_same(tmp_path: Path):
     """The template is a plain papermill notebook too (the by-hand way, and Quarto's input)."""
     import nbformat
 
-    from pipeline import render_builtin
-    from pipeline.notebooks import execute
+    from pipeline.core.notebooks import execute
+    from pipeline.report import render_builtin
 
     paths = rf.write_workspace(tmp_path)
     out = tmp_path / "P001.ipynb"
@@ -470,7 +470,7 @@ def test_notebook_runs_under_papermill_and_renders_the_same(tmp_path: Path):
 
 def test_one_failing_audience_does_not_stop_the_others(tmp_path: Path, monkeypatch):
     """A bug in one partner's report: the others are written, the failure is kept and shown."""
-    from pipeline import health_check
+    from pipeline.report import health_check
 
     real = health_check.partner_borough
 
@@ -499,7 +499,7 @@ def test_pdf_claims_pdf_ua_and_follows_source_date_epoch(tmp_path, monkeypatch):
     so in its metadata; with SOURCE_DATE_EPOCH set, the dates in it are that time."""
     import nbformat
 
-    from pipeline import render_builtin as rb
+    from pipeline.report import render_builtin as rb
 
     nb = nbformat.v4.new_notebook(
         cells=[

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from test_report import html_of, needs_poppler, pdf_text, visible_text
 
-from pipeline import charts
+from pipeline.report import charts
 
 AUDIENCES = ["council", "P001", "P002", "P003", "P004"]
 
@@ -489,8 +489,8 @@ def test_a_table_row_never_splits_across_pages(tmp_path):
     """A long table of two-line rows: both lines of every row land on the same page."""
     import nbformat
 
-    from pipeline import render_builtin as rbuild
-    from pipeline.report_blocks import table as table_block
+    from pipeline.report import render_builtin as rbuild
+    from pipeline.report.blocks import table as table_block
 
     filler = " ".join(["words that wrap"] * 12)
     rows = [[f"R{i:03d}", f"first line of {i} {filler} second line of {i}"] for i in range(120)]

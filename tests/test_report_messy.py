@@ -21,11 +21,11 @@ from test_report_content import (
     table,
 )
 
-from pipeline.compute import compute_cycle
-from pipeline.paths import CyclePaths
-from pipeline.sample import generate_sample
-from pipeline.status import partner_overall
-from pipeline.validate import validate_cycle, write_outputs
+from pipeline.core.paths import CyclePaths
+from pipeline.core.status import partner_overall
+from pipeline.outcomes.stage import compute_cycle
+from pipeline.sample.generator import generate_sample
+from pipeline.validate.stage import validate_cycle, write_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,6 +107,6 @@ def test_status_agrees_everywhere_on_a_messy_sample(messy):
 
 
 def council_label(status: str) -> str:
-    from pipeline.report_blocks import status_label
+    from pipeline.report.blocks import status_label
 
     return status_label(status)

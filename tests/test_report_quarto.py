@@ -22,9 +22,9 @@ import report_fixtures as rf
 import yaml
 from test_report import html_of, pdf_text, tags_of
 
-from pipeline.errors import UserError
-from pipeline.render_quarto import Job, quarto_command, render_many, stage_notebook
-from pipeline.report import choose_renderer, executed_path
+from pipeline.core.errors import UserError
+from pipeline.report.render_quarto import Job, quarto_command, render_many, stage_notebook
+from pipeline.report.stage import choose_renderer, executed_path
 
 needs_quarto = pytest.mark.skipif(
     shutil.which("quarto") is None,
@@ -157,7 +157,7 @@ def test_html_has_no_dangling_other_formats_link_and_no_script(rendered):
 @quarto_rendered
 def test_quarto_html_uses_the_builtin_stylesheet_and_blocks(rendered):
     html = html_of(rendered, "P001")
-    css = (Path(__file__).parents[1] / "pipeline" / "templates" / "report.css").read_text()
+    css = (Path(__file__).parents[1] / "pipeline" / "core" / "templates" / "report.css").read_text()
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)  # comments may not be kept
     rules = [ln.strip() for ln in css.splitlines() if ln.strip()]
     assert [r for r in rules if r not in html] == []  # the same stylesheet, inlined
@@ -188,7 +188,7 @@ def test_quarto_pdf_keeps_hyphens_and_shows_chart_figures(rendered):
 def test_one_bad_document_does_not_stop_the_batch(tmp_path: Path):
     """Quarto stops a whole call at the first failing document: the others are rendered anyway,
     and the failure names its notebook."""
-    from pipeline.report import render_audience
+    from pipeline.report.stage import render_audience
 
     paths = rf.write_workspace(tmp_path)
     for audience in ("P001", "P002"):

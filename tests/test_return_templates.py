@@ -14,14 +14,14 @@ import pytest
 from _validate_fixtures import ROOT, TODAY
 from openpyxl import load_workbook
 
-from pipeline.checklist import build_checklist
-from pipeline.cli import main
-from pipeline.contract import SOURCE_FILE
-from pipeline.framework import load_framework
-from pipeline.paths import CyclePaths
-from pipeline.return_templates import ABOUT_SHEET, COLUMNS, RETURN_SHEET
-from pipeline.sample import generate_sample
-from pipeline.validate import validate_cycle, write_outputs
+from pipeline.cli.app import main
+from pipeline.core.contract import SOURCE_FILE
+from pipeline.core.framework import load_framework
+from pipeline.core.paths import CyclePaths
+from pipeline.sample.generator import generate_sample
+from pipeline.validate.checklist import build_checklist
+from pipeline.validate.return_templates import ABOUT_SHEET, COLUMNS, RETURN_SHEET
+from pipeline.validate.stage import validate_cycle, write_outputs
 
 CYCLE = "2025-26"
 FRAMEWORK = load_framework(ROOT / "data" / "reference" / "framework.yaml")

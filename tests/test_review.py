@@ -10,11 +10,11 @@ import report_fixtures as rf
 from _validate_fixtures import returns_csv, run, workspace
 from test_cli import run as svf
 
-from pipeline import health_check as hc
-from pipeline.errors import UserError
-from pipeline.report_data import load_view
-from pipeline.review import clean_name, record_sign_off, signed_off, unsigned_warning
-from pipeline.validate import write_outputs
+from pipeline.core.errors import UserError
+from pipeline.report import health_check as hc
+from pipeline.report.views import load_view
+from pipeline.validate.review import clean_name, record_sign_off, signed_off, unsigned_warning
+from pipeline.validate.stage import write_outputs
 
 AT = dt.datetime(2026, 11, 28, 9, 15, tzinfo=dt.UTC)
 FILES = {

@@ -27,10 +27,10 @@ import pytest
 from _validate_fixtures import returns_csv, run, workspace
 from rich.console import Console
 
-from pipeline import data_docs
-from pipeline.paths import CyclePaths
-from pipeline.review_page import percent
-from pipeline.validate import write_outputs
+from pipeline.core.paths import CyclePaths
+from pipeline.validate import data_docs
+from pipeline.validate.review_page import percent
+from pipeline.validate.stage import write_outputs
 
 FILES = {
     "returns/P001.csv": returns_csv(

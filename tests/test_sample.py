@@ -10,11 +10,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipeline.contract import kind_of_file
-from pipeline.errors import UserError
-from pipeline.framework import load_framework
-from pipeline.readers import input_files, read_table
-from pipeline.sample import (
+from pipeline.core.contract import kind_of_file
+from pipeline.core.errors import UserError
+from pipeline.core.framework import load_framework
+from pipeline.core.readers import input_files, read_table
+from pipeline.sample.generator import (
     LOCAL_DISTRICTS,
     MANIFEST_NAME,
     SPEND_HEADER,

@@ -8,9 +8,8 @@ import pandas as pd
 import pytest
 from _outcomes_frames import FRAMEWORK, contracts, partners, returns
 
-from pipeline.compute import compute_outcomes
-from pipeline.errors import UserError
-from pipeline.spend import (
+from pipeline.core.errors import UserError
+from pipeline.outcomes.spend import (
     classify_spend,
     load_local_districts,
     load_postcode_lookup,
@@ -18,6 +17,7 @@ from pipeline.spend import (
     postcode_district,
     spend_shares,
 )
+from pipeline.outcomes.stage import compute_outcomes
 
 THURROCK = frozenset({"RM15", "RM16", "RM17", "RM18", "RM19", "RM20", "SS17"})
 

@@ -19,10 +19,10 @@ import pytest
 from _validate_fixtures import GOOD_P001, returns_csv, run, workspace
 from openpyxl import Workbook
 
-from pipeline.errors import ContractError
-from pipeline.spend_cells import parse_amounts, parse_spend_dates
-from pipeline.validate import ValidationResult
-from pipeline.workbooks import workbook_rows
+from pipeline.core.errors import ContractError
+from pipeline.core.spend_cells import parse_amounts, parse_spend_dates
+from pipeline.core.workbooks import workbook_rows
+from pipeline.validate.stage import ValidationResult
 
 LAYOUTS = Path(__file__).parent / "data" / "spend-layouts"
 
@@ -285,8 +285,8 @@ def test_a_large_councils_year_of_spend_is_read_though_over_a_returns_size_limit
 ) -> None:
     """A big council publishes about 200,000 lines (30 MB) a year: more than a partner's return
     may be (readers.LIMITS, 20 MB), within the spend limits (readers.SPEND_LIMITS)."""
-    from pipeline.readers import LIMITS, SPEND_LIMITS, read_rows
-    from pipeline.spend_layouts import read_spend
+    from pipeline.core.readers import LIMITS, SPEND_LIMITS, read_rows
+    from pipeline.validate.spend_layouts import read_spend
 
     line = "E06000034,Thurrock Council,24/09/2024,T{n},1100.00,Acme Care Ltd,S1,Adults and Health Services,Home care and support services for older people\n"
     lines = 160_000

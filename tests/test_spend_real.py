@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 from _validate_fixtures import GOOD_P001, TODAY, returns_csv, workspace
 
-from pipeline.cli import main
-from pipeline.compute import compute_cycle
-from pipeline.report import run_report_stage
-from pipeline.validate import validate_cycle, write_outputs
+from pipeline.cli.app import main
+from pipeline.outcomes.stage import compute_cycle
+from pipeline.report.stage import run_report_stage
+from pipeline.validate.stage import validate_cycle, write_outputs
 
 REAL = Path(__file__).parent / "data" / "real-spend"
 DAY = re.compile(r"^\d\d/\d\d/\d{4}$")

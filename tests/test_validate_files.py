@@ -8,8 +8,8 @@ import pytest
 from _validate_fixtures import GOOD_P001, returns_csv, run, workspace
 from openpyxl import Workbook
 
-from pipeline.errors import UserError
-from pipeline.validate import ValidationResult
+from pipeline.core.errors import UserError
+from pipeline.validate.stage import ValidationResult
 
 
 def _xlsx(rows: list[list[object]]) -> bytes:

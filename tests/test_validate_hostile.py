@@ -13,7 +13,7 @@ import pytest
 from _hostile_files import RETURNS_HEADER, dimension_bomb, sheet_xml, workbook
 from _validate_fixtures import CONTRACTS, GOOD_P001, PARTNERS, returns_csv, run, workspace
 
-from pipeline.validate import write_outputs
+from pipeline.validate.stage import write_outputs
 
 P002_ROW = "P002,C002,CS1-01,2024/25,5,6,,Register,yes,,2025-04-10"
 
@@ -222,7 +222,7 @@ def test_an_implausible_contract_value_is_quarantined(tmp_path: Path) -> None:
 def test_a_target_of_zero_gets_a_status_from_the_rule_and_no_infinity(tmp_path: Path) -> None:
     import numpy as np
 
-    from pipeline.compute import compute_cycle
+    from pipeline.outcomes.stage import compute_cycle
 
     # 5 hours against a target of 0 (higher is better): met, so on track; CS2-08 (GBP) 0 of 0.
     paths = workspace(

@@ -11,8 +11,8 @@ import pytest
 from _validate_fixtures import TODAY, returns_csv, run, workspace
 from rich.console import Console
 
-from pipeline.paths import CyclePaths
-from pipeline.validate import exit_status, run_validate_stage, write_outputs
+from pipeline.core.paths import CyclePaths
+from pipeline.validate.stage import exit_status, run_validate_stage, write_outputs
 
 P001 = returns_csv(
     # row 2: first submission, superseded by row 2 of the resubmission (a later date)

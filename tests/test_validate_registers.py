@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from _validate_fixtures import GOOD_P001, returns_csv, run, workspace
 
-from pipeline.validate import ValidationResult
+from pipeline.validate.stage import ValidationResult
 
 PARTNERS = """partner_id,name,type,postcode,sme
 P001,Acme Care Ltd,private,RM17 6SL,yes

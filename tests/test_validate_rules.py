@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from _validate_fixtures import returns_csv, run, workspace
 
-from pipeline.validate import ValidationResult
+from pipeline.validate.stage import ValidationResult
 
 _periods = iter(f"{y}/{(y + 1) % 100:02d}" for y in range(1980, 2026))
 

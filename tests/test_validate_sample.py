@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from _validate_fixtures import ROOT, TODAY
 
-from pipeline.paths import CyclePaths
-from pipeline.sample import MANIFEST_NAME, generate_sample
-from pipeline.validate import ValidationResult, validate_cycle
+from pipeline.core.paths import CyclePaths
+from pipeline.sample.generator import MANIFEST_NAME, generate_sample
+from pipeline.validate.stage import ValidationResult, validate_cycle
 
 #: The rule each kind of injected fault must be caught by, and the column it names.
 CAUGHT_BY = {

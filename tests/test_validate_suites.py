@@ -10,11 +10,11 @@ import pytest
 import yaml
 from _validate_fixtures import ROOT, returns_csv, run, workspace
 
-from pipeline.cli import main
-from pipeline.contract import KINDS
-from pipeline.errors import UserError
-from pipeline.expectations import build_suites, suite_json
-from pipeline.framework import load_framework
+from pipeline.cli.app import main
+from pipeline.core.contract import KINDS
+from pipeline.core.errors import UserError
+from pipeline.core.framework import load_framework
+from pipeline.validate.expectations import build_suites, suite_json
 
 FRAMEWORK = load_framework(ROOT / "data" / "reference" / "framework.yaml")
 

@@ -1,0 +1,125 @@
+"""Run a stage notebook with papermill: parameters in, executed copy kept for audit.
+
+Kernels talk to papermill over `ipc` (Unix sockets in a private temporary folder), not TCP:
+parallel runs with the default TCP transport pick ports that can collide, and a kernel that
+loses that race hangs the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+
+from pipeline.core.atomic import atomic_path
+from pipeline.core.errors import UserError
+from pipeline.core.progress import ENV, PREFIX
+
+KERNEL_NAME = "python3"
+
+
+class IPCKernelManager(AsyncKernelManager):
+    """A kernel manager that uses Unix-socket (`ipc`) transport in its own temporary folder."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("transport", "ipc")
+        super().__init__(**kwargs)
+        self._ipc_dir = tempfile.mkdtemp(prefix="svf-kernel-")
+        self.ip = os.path.join(self._ipc_dir, "kernel")
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self._ipc_dir, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources  # type: ignore[assignment]
+
+
+class _StreamHandler(logging.Handler):
+    """Forwards papermill's log of cell output, line by line, to a callback."""
+
+    def __init__(self, on_line: Callable[[str], None]) -> None:
+        super().__init__()
+        self.on_line = on_line
+
+    def emit(self, record: logging.LogRecord) -> None:
+        for line in record.getMessage().splitlines():
+            self.on_line(line)
+
+
+class NotebookFailed(UserError):
+    """A stage notebook raised; the message carries the error the notebook raised."""
+
+
+def execute(
+    notebook: str | Path,
+    output: str | Path,
+    parameters: Mapping[str, Any],
+    *,
+    cwd: str | Path | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> Path:
+    """Execute `notebook` with `parameters` into `output` (atomically).
+
+    `on_line` receives each line the kernel prints; lines starting with the progress prefix let
+    the caller draw one progress bar for the whole stage.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook, output = Path(notebook), Path(output)
+    if not notebook.exists():
+        raise UserError(f"notebook not found: {notebook}")
+    logger = logging.getLogger("papermill")
+    handler = None
+    previous_env = os.environ.get(ENV)
+    if on_line is not None:
+        handler = _StreamHandler(on_line)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        os.environ[ENV] = "lines"
+    try:
+        with atomic_path(output) as tmp:
+            tmp_nb = tmp.with_suffix(".ipynb")
+            try:
+                pm.execute_notebook(
+                    str(notebook),
+                    str(tmp_nb),
+                    parameters=dict(parameters),
+                    kernel_name=KERNEL_NAME,
+                    cwd=str(cwd) if cwd else None,
+                    progress_bar=False,
+                    log_output=on_line is not None,
+                    kernel_manager_class="pipeline.core.notebooks.IPCKernelManager",
+                )
+                os.replace(tmp_nb, tmp)
+            except PapermillExecutionError as exc:
+                # Keep the failed executed notebook for diagnosis, beside where it would have gone.
+                if tmp_nb.exists():
+                    os.replace(tmp_nb, output.with_name(output.stem + ".failed.ipynb"))
+                raise NotebookFailed(
+                    f"{notebook.name} failed: {exc.ename}: {exc.evalue} "
+                    f"(executed copy: {output.with_name(output.stem + '.failed.ipynb')})"
+                ) from None
+            finally:
+                if tmp_nb.exists():
+                    tmp_nb.unlink()
+    finally:
+        if handler is not None:
+            logger.removeHandler(handler)
+        if previous_env is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = previous_env
+    return output
+
+
+def is_progress(line: str) -> bool:
+    return line.startswith(PREFIX)

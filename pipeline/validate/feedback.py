@@ -1,0 +1,75 @@
+"""Feedback files for partners: `reports/<cycle>/data-quality/partners/<partner_id>.csv`.
+
+Each file lists that partner's rejected return rows (and rejected files) with the reason, so
+the council can send each partner exactly what to fix and nothing of anyone else's. Rows whose
+partner is unknown (not in the register, no partner file name) go to no partner: they are in
+the council's quarantine and summary only. Written with `pipeline.core.atomic.write_csv`, which
+neutralises cells a spreadsheet would run as formulas.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.core.atomic import write_csv
+from pipeline.core.contract import spec
+
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+LEAD_COLUMNS = ["file", "row", "column", "problem", "rule"]
+
+
+def partner_feedback(quarantine: pd.DataFrame, partner_id: str) -> pd.DataFrame:
+    """One partner's rejected returns: where, what was wrong, and the cells as they sent them."""
+    mine = quarantine[(quarantine["kind"] == "returns") & (quarantine["partner_id"] == partner_id)]
+    return _feedback_frame(mine)
+
+
+def _feedback_frame(mine: pd.DataFrame) -> pd.DataFrame:
+    cells = [json.loads(r) for r in mine["record"]]
+    columns = list(spec("returns").names)
+    extra = sorted({k for c in cells for k in c} - set(columns))
+    frame = pd.DataFrame(
+        {
+            "file": mine["source_file"].to_numpy(),
+            "row": mine["source_row"].to_numpy(),
+            "column": mine["column"].to_numpy(),
+            "problem": mine["reason"].to_numpy(),
+            "rule": mine["expectation"].to_numpy(),
+        }
+    )
+    for col in [*columns, *extra]:
+        frame[col] = [c.get(col) for c in cells]
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def write_partner_feedback(directory: Path, quarantine: pd.DataFrame) -> list[Path]:
+    """Write one CSV per partner with rejected returns; remove files left from earlier runs for
+    partners who now have none (a partner must not be sent a stale list)."""
+    # The folder exists even when nobody has rejected rows: dvc.yaml declares it as an output.
+    directory.mkdir(parents=True, exist_ok=True)
+    returns = quarantine[quarantine["kind"] == "returns"]
+    safe = [isinstance(p, str) and bool(SAFE_ID.match(p)) for p in returns["partner_id"]]
+    returns = returns[pd.Series(safe, index=returns.index, dtype=bool)]
+    written = []
+    # One frame for every partner, split by partner: there can be hundreds of partners.
+    frame = _feedback_frame(returns)
+    owners = returns["partner_id"].to_numpy()
+    for partner_id, positions in pd.Series(range(len(frame))).groupby(owners, sort=True):
+        mine = frame.iloc[positions.to_numpy()]
+        # All-empty columns of the combined frame (another partner's extra column) are dropped.
+        extra = [
+            c
+            for c in mine.columns[len(LEAD_COLUMNS) + len(spec("returns").names) :]
+            if mine[c].isna().all()
+        ]
+        written.append(write_csv(directory / f"{partner_id}.csv", mine.drop(columns=extra)))
+    if directory.is_dir():
+        keep = {p.name for p in written}
+        for old in directory.glob("*.csv"):
+            if old.name not in keep:
+                old.unlink()
+    return written
