@@ -21,6 +21,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.core.errors import UserError
@@ -180,9 +181,31 @@ def _need(path: Path, stage: str) -> Path:
     return path
 
 
+#: Text columns as the report holds them: Python strings (same `str` dtype, NaN for missing).
+PYTHON_STR = pd.StringDtype("python", na_value=np.nan)
+
+
+def python_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its Arrow-backed text columns held as Python strings, each distinct text
+    once (so the column is an array of references: no bigger than the Arrow one when values
+    repeat, as ids, periods and statuses do).
+
+    A report selects, sorts and walks a few dozen rows many times over; each such step costs
+    several times more on Arrow arrays than on Python objects, and a report takes hundreds.
+    """
+    out = {}
+    for col, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+            codes, uniques = pd.factorize(frame[col])
+            values = np.asarray(uniques, dtype=object).take(codes) if len(uniques) else codes
+            values = np.where(codes < 0, np.nan, values).astype(object)
+            out[col] = pd.array(values, dtype=PYTHON_STR)
+    return frame.assign(**out) if out else frame
+
+
 def _read_parquet(path: Path, stage: str) -> pd.DataFrame:
     try:
-        return pd.read_parquet(_need(path, stage))
+        return python_strings(pd.read_parquet(_need(path, stage)))
     except UserError:
         raise
     except Exception as exc:  # a truncated or foreign file: say which one
