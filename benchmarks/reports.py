@@ -6,6 +6,7 @@
         --baseline ../base          # before/after: another checkout's code, same cycle, same run
     python benchmarks/reports.py --partners 2000 --renderers builtin --hand-limit -1
     python benchmarks/reports.py --partners 200 --profile 10   # cProfile 10 partner reports
+    python benchmarks/reports.py --partners 200 --rss-trace 600  # one worker's memory, 600 reports
 
 Builds a sample cycle with N partners under `benchmarks/out/` (git-ignored) with the real
 sample, validate and compute stages, then renders the council report and every partner's report
@@ -157,7 +158,7 @@ def measure(
             str(jobs),
             partners,
             executor,
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -257,6 +258,38 @@ def by_hand(ws: Path, partner_ids: list[str], formats: list[str]) -> tuple[float
     return time.perf_counter() - start, cpu_seconds() - cpu, len(partner_ids)
 
 
+def rss_mb() -> float:
+    """This process's resident memory now (Linux), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_trace(ws: Path, count: int, formats: list[str]) -> None:
+    """Render `count` partner reports one after another in this process, as one worker would
+    (cycling through the partners), printing resident memory as it goes: a worker's memory
+    must not grow with the number of reports it renders."""
+    from pipeline.core.paths import CyclePaths
+    from pipeline.report import stage
+    from pipeline.report.views import load_cycle
+
+    shutil.rmtree(ws / "notebooks", ignore_errors=True)
+    shutil.copytree(ROOT / "notebooks", ws / "notebooks")
+    paths = CyclePaths.of("bench", ws)
+    ids = load_cycle(paths).partner_ids
+    staging = stage.staging_dir(paths)
+    step = max(1, count // 8)
+    print(f"RSS after loading the cycle: {rss_mb():.0f} MB")
+    for i in range(count):
+        r = stage.render_audience(paths, ids[i % len(ids)], "builtin", formats, staging)
+        if r.error:
+            raise SystemExit(r.error)
+        if (i + 1) % step == 0 or i + 1 == count:
+            print(f"RSS after {i + 1:5d} partner reports: {rss_mb():.0f} MB")
+    shutil.rmtree(staging, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--partners", type=int, default=50)
@@ -277,6 +310,9 @@ def main() -> None:
     )
     ap.add_argument("--limit", type=int, default=0, help="render only the first K partners")
     ap.add_argument("--profile", type=int, default=0, help="cProfile K partner reports, then stop")
+    ap.add_argument(
+        "--rss-trace", type=int, default=0, help="memory over K reports in one process, then stop"
+    )
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     args = ap.parse_args()
@@ -287,6 +323,9 @@ def main() -> None:
     print(f"workspace {ws} ready in {time.perf_counter() - t0:.1f} s")
     if args.profile:
         profile(ws, args.profile, formats)
+        return
+    if args.rss_trace:
+        rss_trace(ws, args.rss_trace, formats)
         return
 
     import pandas as pd

@@ -92,8 +92,9 @@ class Canvas:
     def add(self, element: str) -> None:
         self.parts.append(element)
 
-    def line(self, x1: float, y1: float, x2: float, y2: float, colour: str, width: float,
-             dash: str = "") -> None:  # fmt: skip
+    def line(
+        self, x1: float, y1: float, x2: float, y2: float, colour: str, width: float, dash: str = ""
+    ) -> None:
         d = f' stroke-dasharray="{dash}"' if dash else ""
         self.add(
             f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{colour}" '
@@ -455,9 +456,15 @@ def scorecard_chart(
             middle=True,
         )
         c.text(
-            cx, top + 0.48 * th, rb.status_label(status), 9, INK, anchor="middle", bold=True,
+            cx,
+            top + 0.48 * th,
+            rb.status_label(status),
+            9,
+            INK,
+            anchor="middle",
+            bold=True,
             middle=True,
-        )  # fmt: skip
+        )
         c.text(
             cx,
             top + 0.78 * th,
