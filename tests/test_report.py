@@ -280,7 +280,7 @@ def test_hostile_comment_is_text_in_html(rendered):
     for tag, attrs in tags:
         assert not any(k.startswith("on") for k in attrs), (tag, attrs)
         if tag == "img":
-            assert (attrs.get("src") or "").startswith("data:image/png;base64,")
+            assert (attrs.get("src") or "").startswith("data:image/svg+xml;base64,")
 
 
 def test_hostile_partner_name_is_text_in_html_title(rendered):

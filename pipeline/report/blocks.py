@@ -8,7 +8,7 @@ headline figures). Each display carries three representations:
   typed is data in both formats and can never become markup.
 - `text/markdown`: Pandoc Markdown with every ASCII punctuation character backslash-escaped, for
   Quarto (which renders Markdown outputs) and for anyone reading the executed notebook.
-- `image/png` (figures only) with the alt text in the output metadata.
+- `image/svg+xml` (a cell showing one figure only) with the alt text in the output metadata.
 
 Blocks are plain dicts so they survive the trip through the executed notebook's JSON unchanged.
 """
@@ -86,15 +86,21 @@ def table(
     }
 
 
-def figure(png: bytes, alt: str, caption: str = "", width_px: int = 0, height_px: int = 0) -> Block:
+def figure(svg: str, alt: str, caption: str = "", width_px: int = 0, height_px: int = 0) -> Block:
+    """A chart: its SVG text (see `pipeline.charts`), alt text, caption and size in pixels."""
     return {
         "type": "figure",
-        "png": base64.b64encode(png).decode("ascii"),
+        "svg": svg,
         "alt": alt,
         "caption": caption,
         "width": width_px,
         "height": height_px,
     }
+
+
+def svg_data_uri(b: Block) -> str:
+    """A figure block's SVG as a `data:` URI (for an HTML `img` or Pandoc Markdown)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(b["svg"].encode("utf-8")).decode("ascii")
 
 
 def kpis(items: Iterable[tuple[str, str, str]]) -> Block:
@@ -169,8 +175,8 @@ def to_markdown(blocks: Sequence[Block]) -> str:
             parts.append("\n".join(lines))
         elif kind == "figure":
             parts.append(
-                f"![{md_escape(b['caption'] or b['alt'])}](data:image/png;base64,"
-                f'{b["png"]}){{fig-alt="{b["alt"].replace(chr(34), "")}"}}'
+                f"![{md_escape(b['caption'] or b['alt'])}]({svg_data_uri(b)})"
+                f'{{fig-alt="{b["alt"].replace(chr(34), "")}"}}'
             )
         elif kind == "link":
             # HTML gets the link; a PDF names the document instead (a relative link means
@@ -206,10 +212,10 @@ class Blocks:
         if len(figs) == 1 and len(self.blocks) == 1:
             data = {
                 MIME: data[MIME],
-                "image/png": figs[0]["png"],
+                "image/svg+xml": figs[0]["svg"],
                 "text/plain": f"<Figure: {figs[0]['alt']}>",
             }
-            meta = {"image/png": {"alt": figs[0]["alt"], "width": figs[0]["width"]}}
+            meta = {"image/svg+xml": {"alt": figs[0]["alt"], "width": figs[0]["width"]}}
         else:
             data["text/plain"] = f"<{len(self.blocks)} report blocks>"
         return data, meta

@@ -1,29 +1,30 @@
-"""Charts in the council's house style, each with alt text stating what it shows.
+"""Charts in the council's house style, as SVG, each with alt text stating what it shows.
 
-Charts are drawn with matplotlib's object API on the Agg canvas (no pyplot state, so one worker
-can draw for many audiences without anything carrying over) and returned as figure blocks holding
-PNG bytes and alt text. Status is always drawn with its word and symbol, never colour alone.
-Mathtext is switched off: a `$` in any label is a dollar sign, not a formula.
+The three charts (trend small multiples, target against actual, theme scorecard) are fixed
+designs, so they are written straight as SVG text: a few hundred elements, about a millisecond a
+chart. Drawing them with matplotlib cost about 0.1 s of CPU per chart whatever the backend (its
+text layout and tick machinery run on every draw), which was most of a partner report's cost.
+Axis ticks still come from matplotlib's `MaxNLocator`, so the axes read as before.
+
+Text stays text: the browser and Typst set it in the report's own typeface (Liberation Sans,
+metric-compatible with Arial, so the layout holds where only Arial is installed), it is sharp at
+any zoom and in print, and a PDF reader can select it. Every string is XML-escaped: a label is
+data, never markup. Status is always drawn with its word and symbol, never colour alone.
+
+A figure block holds the SVG text, its alt text and its size in pixels (`blocks.figure`).
 """
 
 from __future__ import annotations
 
-import io
 import math
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
 
-import matplotlib
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")
-
-from matplotlib import patches  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from pipeline.report import blocks as rb  # noqa: E402
+from pipeline.report import blocks as rb
 
 #: House palette (Okabe-Ito based: distinguishable with colour-vision deficiencies).
 INK = "#1d2733"
@@ -31,6 +32,7 @@ MUTED = "#5b6670"
 ACCENT = "#005ea5"
 TARGET = "#c05000"
 BOROUGH = "#7a7a7a"
+GRID = "#dddddd"
 STATUS_COLOUR = {
     "on track": "#1b7f3b",
     "at risk": "#b35c00",
@@ -39,27 +41,12 @@ STATUS_COLOUR = {
     "no return": "#6b6b6b",
     "no target": "#6b6b6b",
 }
+#: Pixels per inch of the size a chart is shown at in HTML (its coordinates are points).
 DPI = 110
-
-STYLE = {
-    "font.family": ["DejaVu Sans", "Liberation Sans", "sans-serif"],
-    "font.size": 9,
-    "axes.edgecolor": MUTED,
-    "axes.labelcolor": INK,
-    "axes.titlesize": 9.5,
-    "axes.titleweight": "bold",
-    "axes.titlelocation": "left",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "axes.grid.axis": "y",
-    "grid.color": "#dddddd",
-    "grid.linewidth": 0.6,
-    "xtick.color": MUTED,
-    "ytick.color": MUTED,
-    "legend.frameon": False,
-    "text.parse_math": False,
-}
+#: The report's typeface first (report.css, report.typ); DejaVu Sans has the status symbols.
+FONT = "'Liberation Sans', Arial, Helvetica, 'DejaVu Sans', sans-serif"
+#: Tick marks: length and gap to their labels, in points (as matplotlib's defaults).
+TICK, PAD = 3.5, 3.5
 
 
 def fmt_number(value: float | None, unit: str = "count") -> str:
@@ -83,21 +70,95 @@ def _tick(value: float, unit: str) -> str:
     return fmt_number(value, unit)
 
 
-def _png(fig: Figure) -> tuple[bytes, int, int]:
-    canvas = FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    canvas.print_png(buf)
-    w, h = fig.get_size_inches() * DPI
-    return buf.getvalue(), int(w), int(h)
+#: Text holding a status symbol is set in a face that has the symbols, whole: Typst picks one
+#: face for an SVG text element (a symbol missing from the first face set the whole line in
+#: another, so the width of a label changed with its status), and so do some browsers.
+SYMBOL_FONT = "'DejaVu Sans', 'Liberation Sans', Arial, sans-serif"
+_SYMBOLS = frozenset(rb.STATUS_SYMBOL.values())
 
 
-def _new(width: float, height: float, **margins: float) -> Figure:
-    """A figure with fixed margins: a constrained layout costs more than the drawing itself."""
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(width, height), dpi=DPI)
-        if margins:
-            fig.subplots_adjust(**margins)
-        return fig
+def _n(x: float) -> str:
+    """A coordinate: two decimals at most, no trailing zeros."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+class Canvas:
+    """SVG elements in a box `width` x `height` points (y grows downwards)."""
+
+    def __init__(self, width: float, height: float) -> None:
+        self.width, self.height = width, height
+        self.parts: list[str] = []
+
+    def add(self, element: str) -> None:
+        self.parts.append(element)
+
+    def line(
+        self, x1: float, y1: float, x2: float, y2: float, colour: str, width: float, dash: str = ""
+    ) -> None:
+        d = f' stroke-dasharray="{dash}"' if dash else ""
+        self.add(
+            f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{colour}" '
+            f'stroke-width="{_n(width)}"{d}/>'
+        )
+
+    def text(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float,
+        colour: str = INK,
+        *,
+        anchor: str = "start",
+        bold: bool = False,
+        middle: bool = False,
+        line_height: float = 1.2,
+        cls: str = "",
+    ) -> None:
+        """Text with its first baseline at `y` (or, with `middle`, its lines centred on `y`).
+        A newline starts a new line, `line_height` times the size below."""
+        lines = text.split("\n")
+        step = size * line_height
+        if middle:
+            # Cap height is about 0.7 of the size: centre the block of lines on y.
+            y = y - (len(lines) - 1) * step / 2 + 0.35 * size
+        attrs = f'x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}" fill="{colour}"'
+        if anchor != "start":
+            attrs += f' text-anchor="{anchor}"'
+        if bold:
+            attrs += ' font-weight="bold"'
+        if cls:
+            attrs += f' class="{cls}"'
+        if _SYMBOLS & set(text):
+            attrs += f' font-family="{SYMBOL_FONT}"'
+        if len(lines) == 1:
+            self.add(f"<text {attrs}>{escape(text)}</text>")
+            return
+        spans = "".join(
+            f'<tspan x="{_n(x)}" dy="{_n(0 if i == 0 else step)}">{escape(s)}</tspan>'
+            for i, s in enumerate(lines)
+        )
+        self.add(f"<text {attrs}>{spans}</text>")
+
+    def svg(self) -> str:
+        w, h = self.width, self.height
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" '
+            f'width="{round(w * DPI / 72)}" height="{round(h * DPI / 72)}" '
+            f'viewBox="0 0 {_n(w)} {_n(h)}" font-family="{FONT}">'
+            f'<rect width="{_n(w)}" height="{_n(h)}" fill="#ffffff"/>'
+            + "".join(self.parts)
+            + "</svg>"
+        )
+
+    @property
+    def pixels(self) -> tuple[int, int]:
+        return round(self.width * DPI / 72), round(self.height * DPI / 72)
+
+
+def _figure(canvas: Canvas, alt: str, caption: str) -> rb.Block:
+    w, h = canvas.pixels
+    return rb.figure(canvas.svg(), alt, caption, w, h)
 
 
 #: Units counted in whole numbers: their axes never show fractions.
@@ -110,6 +171,34 @@ Series = tuple[str, str, str, Sequence[float | None], Sequence[float | None], Se
 #: Panels per row. Every trend chart is drawn this wide, so a panel is the same size in every
 #: chart of a report, however many measures a theme has.
 COLS = 3
+#: Trend chart geometry in points: panel size, gaps, margins.
+PANEL_W, PANEL_H = 120.0, 93.6
+GAP_X, GAP_Y = 66.0, 57.6
+LEFT, RIGHT, TOP, BOTTOM = 44.6, 28.8, 54.0, 28.8
+
+
+@dataclass
+class Panel:
+    """One drawn panel of a trend chart: where it is and what its axes show."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    ymax: float
+    yticks: list[float]
+    ytick_labels: list[str]
+    lines: list[str] = field(default_factory=list)  # "actual", "target"
+
+
+@dataclass
+class TrendFigure:
+    """A trend chart drawn: the SVG, the alt text of each panel, the panels and legend."""
+
+    canvas: Canvas
+    alt_parts: list[str]
+    panels: list[Panel]
+    legend: list[str]
 
 
 def trend_chart(
@@ -124,106 +213,126 @@ def trend_chart(
     A target is drawn only for the years that had one (never carried back to earlier years).
     Count measures get whole-number axes. The legend names every kind of line drawn.
     """
-    with matplotlib.rc_context(STYLE):
-        fig, alt_parts = trend_figure(periods, series)
-        png, w, h = _png(fig)
-    alt = f"{title}. Line charts by financial year. " + ". ".join(alt_parts) + "."
-    return rb.figure(png, alt, caption or title, w, h)
+    fig = trend_figure(periods, series)
+    alt = f"{title}. Line charts by financial year. " + ". ".join(fig.alt_parts) + "."
+    return _figure(fig.canvas, alt, caption or title)
 
 
-def trend_figure(periods: Sequence[str], series: Sequence[Series]) -> tuple[Figure, list[str]]:
-    """The figure of `trend_chart` and the alt text of each panel (drawn, not yet rendered)."""
+def _y_axis(top: float, whole: bool) -> tuple[float, list[float]]:
+    """The upper limit of a panel's y axis (from 0) and its ticks, as matplotlib would set them."""
+    ymax = top * 1.15 if top > 0 else (4.0 if whole else 1.0)
+    ticks = MaxNLocator(4, integer=whole).tick_values(0.0, ymax)
+    return ymax, [float(t) for t in ticks if -1e-9 <= t <= ymax * (1 + 1e-9)]
+
+
+def _polyline(points: list[tuple[float, float]], colour: str, width: float, dash: str = "") -> str:
+    d = f' stroke-dasharray="{dash}"' if dash else ""
+    xy = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
+    return (
+        f'<polyline points="{xy}" fill="none" stroke="{colour}" stroke-width="{_n(width)}" '
+        f'stroke-linejoin="round" stroke-linecap="butt"{d}/>'
+    )
+
+
+def _runs(points: list[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
+    """Consecutive drawn points: a missing value breaks the line, as matplotlib does."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for p in points:
+        if p is None:
+            runs.append([])
+        else:
+            runs[-1].append(p)
+    return [r for r in runs if len(r) > 1]
+
+
+def trend_figure(periods: Sequence[str], series: Sequence[Series]) -> TrendFigure:
+    """The trend chart of `trend_chart`: its canvas, the alt text of each panel, its panels."""
     n = max(len(series), 1)
     rows = math.ceil(n / COLS)
     drew_target = any(t is not None for s in series for t in s[4])
-    with matplotlib.rc_context(STYLE):
-        # Fixed margins in inches (a constrained layout would double the drawing time).
-        width, gap, panel = 2.5 * COLS + 0.35, 0.8, 1.3
-        height = rows * panel + (rows - 1) * gap + 0.75 + 0.4
-        fig = _new(
-            width,
-            height,
-            left=0.62 / width,
-            right=1 - 0.4 / width,
-            top=1 - 0.75 / height,
-            bottom=0.4 / height,
-            wspace=0.55,
-            hspace=gap / panel,
+    width = LEFT + COLS * PANEL_W + (COLS - 1) * GAP_X + RIGHT
+    height = TOP + rows * PANEL_H + (rows - 1) * GAP_Y + BOTTOM
+    c = Canvas(width, height)
+    npts = len(periods)
+    x_lo, x_hi = -0.4, max(npts - 0.6, 0.4)
+    xlabels = [p.replace("/", "/\n") if npts > 4 else p for p in periods]
+    panels, alt_parts = [], []
+    for i, (mid, short, unit, values, targets, missing) in enumerate(series):
+        px = LEFT + (i % COLS) * (PANEL_W + GAP_X)
+        py = TOP + (i // COLS) * (PANEL_H + GAP_Y)
+        ys = [math.nan if v is None else float(v) for v in values]
+        ts = [math.nan if t is None else float(t) for t in targets]
+        whole = unit in WHOLE_UNITS
+        ymax, yticks = _y_axis(max([y for y in ys + ts if not math.isnan(y)] + [0]), whole)
+        labels = [_tick(t, unit) for t in yticks]
+        panel = Panel(px, py, PANEL_W, PANEL_H, ymax, yticks, labels)
+
+        def sx(x: float, px: float = px) -> float:
+            return px + (x - x_lo) / (x_hi - x_lo) * PANEL_W
+
+        def sy(y: float, py: float = py, ymax: float = ymax) -> float:
+            return py + PANEL_H - y / ymax * PANEL_H
+
+        c.add('<g class="panel">')
+        for t, label in zip(yticks, labels, strict=True):
+            y = sy(t)
+            c.line(px, y, px + PANEL_W, y, GRID, 0.6)
+            c.line(px - TICK, y, px, y, MUTED, 0.8)
+            c.text(px - TICK - PAD, y, label, 9, MUTED, anchor="end", middle=True, cls="ytick")
+        for x, label in enumerate(xlabels):
+            xx = sx(x)
+            c.line(xx, py + PANEL_H, xx, py + PANEL_H + TICK, MUTED, 0.8)
+            c.text(xx, py + PANEL_H + TICK + PAD + 7.5 * 0.8, label, 7.5, MUTED, anchor="middle")
+        c.line(px, py, px, py + PANEL_H, MUTED, 0.8)
+        c.line(px, py + PANEL_H, px + PANEL_W, py + PANEL_H, MUTED, 0.8)
+        c.add(
+            f'<clipPath id="p{i}"><rect x="{_n(px)}" y="{_n(py)}" width="{_n(PANEL_W)}" '
+            f'height="{_n(PANEL_H)}"/></clipPath><g clip-path="url(#p{i})">'
         )
-        alt_parts = []
-        for i, (mid, short, unit, values, targets, missing) in enumerate(series):
-            ax = fig.add_subplot(rows, COLS, i + 1)
-            xs = list(range(len(periods)))
-            ys = [math.nan if v is None else float(v) for v in values]
-            ts = [math.nan if t is None else float(t) for t in targets]
-            ax.plot(xs, ys, marker="o", color=ACCENT, linewidth=1.8, markersize=4)
-            if any(not math.isnan(t) for t in ts):
-                ax.plot(
-                    xs,
-                    ts,
-                    color=TARGET,
-                    linestyle="--",
-                    linewidth=1.1,
-                    marker="_",
-                    markersize=12,
-                    markeredgewidth=1.6,
-                )
-            for x, y, why in zip(xs, ys, missing, strict=True):
-                if math.isnan(y):
-                    ax.annotate(
-                        why,
-                        (x, 0),
-                        fontsize=7,
-                        color=MUTED,
-                        ha="center",
-                        xycoords=("data", "axes fraction"),
-                        xytext=(0, 4),
-                        textcoords="offset points",
-                    )
-            ax.set_xticks(
-                xs,
-                [p.replace("/", "/\n") if len(periods) > 4 else p for p in periods],
-                fontsize=7.5,
-            )
-            ax.set_xlim(-0.4, max(len(periods) - 0.6, 0.4))
-            ax.set_title(_wrap(f"{mid} {short}", 26), fontsize=8.5)
-            top = max([y for y in ys + ts if not math.isnan(y)] + [0])
-            whole = unit in WHOLE_UNITS
-            ax.set_ylim(0, top * 1.15 if top > 0 else (4 if whole else 1))
-            ax.yaxis.set_major_locator(MaxNLocator(4, integer=whole))
-            ax.yaxis.set_major_formatter(lambda v, _p, u=unit: _tick(v, u))
-            points = "; ".join(
-                f"{p} {fmt_number(v, unit) if v is not None else why}"
-                + (f" (target {fmt_number(t, unit)})" if t is not None else "")
-                for p, v, t, why in zip(periods, values, targets, missing, strict=True)
-            )
-            alt_parts.append(f"{mid} {short}: {points}")
-        handles = [
-            Line2D([], [], color=ACCENT, marker="o", linewidth=1.8, markersize=4, label="actual")
-        ]
-        if drew_target:
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    color=TARGET,
-                    linestyle="--",
-                    marker="_",
-                    markersize=12,
-                    markeredgewidth=1.6,
-                    linewidth=1.1,
-                    label="target (that year's own)",
-                )
-            )
-        fig.legend(
-            handles=handles,
-            loc="upper left",
-            bbox_to_anchor=(0.62 / width, 1 - 0.04 / height),
-            ncols=len(handles),
-            fontsize=7.5,
-            borderaxespad=0,
+        actual = [None if math.isnan(y) else (sx(x), sy(y)) for x, y in enumerate(ys)]
+        target = [None if math.isnan(t) else (sx(x), sy(t)) for x, t in enumerate(ts)]
+        if any(p is not None for p in target):
+            panel.lines.append("target")
+            for run in _runs(target):
+                c.add(_polyline(run, TARGET, 1.1, "4.07 1.76"))
+            for p in target:
+                if p is not None:
+                    c.line(p[0] - 6, p[1], p[0] + 6, p[1], TARGET, 1.6)
+        panel.lines.append("actual")
+        for run in _runs(actual):
+            c.add(_polyline(run, ACCENT, 1.8))
+        for p in actual:
+            if p is not None:
+                c.add(f'<circle cx="{_n(p[0])}" cy="{_n(p[1])}" r="2" fill="{ACCENT}"/>')
+        c.add("</g>")
+        for x, (y, why) in enumerate(zip(ys, missing, strict=True)):
+            if math.isnan(y):
+                c.text(sx(x), py + PANEL_H - 4, why, 7, MUTED, anchor="middle")
+        title = _wrap(f"{mid} {short}", 26).split("\n")
+        for k, line in enumerate(reversed(title)):
+            c.text(px, py - 6 - 3 - k * 8.5 * 1.2, line, 8.5, INK, bold=True, cls="title")
+        c.add("</g>")
+        panels.append(panel)
+        points = "; ".join(
+            f"{p} {fmt_number(v, unit) if v is not None else why}"
+            + (f" (target {fmt_number(t, unit)})" if t is not None else "")
+            for p, v, t, why in zip(periods, values, targets, missing, strict=True)
         )
-    return fig, alt_parts
+        alt_parts.append(f"{mid} {short}: {points}")
+    legend = ["actual"] + (["target (that year's own)"] if drew_target else [])
+    x, y = LEFT, 3 + 7.5 * 0.6
+    c.add('<g class="legend">')
+    for label in legend:
+        if label == "actual":
+            c.line(x, y, x + 15, y, ACCENT, 1.8)
+            c.add(f'<circle cx="{_n(x + 7.5)}" cy="{_n(y)}" r="2" fill="{ACCENT}"/>')
+        else:
+            c.line(x, y, x + 15, y, TARGET, 1.1, "4.07 1.76")
+            c.line(x + 1.5, y, x + 13.5, y, TARGET, 1.6)
+        c.text(x + 21, y, label, 7.5, INK, middle=True, cls="legend-label")
+        x += 21 + 4.6 * len(label) + 15
+    c.add("</g>")
+    return TrendFigure(c, alt_parts, panels, legend)
 
 
 def target_chart(
@@ -234,39 +343,71 @@ def target_chart(
     `items`: (measure id, short name, achieved share (1.0 = target met), status).
     """
     items = list(items)
-    with matplotlib.rc_context(STYLE):
-        height = 0.42 * max(len(items), 1) + 0.9
-        fig = _new(6.6, height, left=0.36, right=0.98, top=1 - 0.3 / height, bottom=0.55 / height)
-        ax = fig.add_subplot(1, 1, 1)
-        ax.grid(axis="x", color="#dddddd")
-        ax.grid(axis="y", visible=False)
-        labels = [_wrap(f"{mid} {short}", 38) for mid, short, _s, _st in items]
-        shares = [min(s, 1.5) * 100 for _m, _n, s, _st in items]
-        colours = [STATUS_COLOUR.get(st, BOROUGH) for *_x, st in items]
-        ys = list(range(len(items)))[::-1]
-        ax.barh(ys, shares, color=colours, height=0.6)
-        ax.axvline(100, color=INK, linewidth=1, linestyle="--")
-        ax.text(100, len(items) - 0.35, " target", fontsize=7.5, color=INK, va="bottom")
-        for y, share, (_m, _n, s, st) in zip(ys, shares, items, strict=True):
-            # Labels start right of the target line so the two never overlap.
-            ax.text(
-                max(share, 100) + 2,
-                y,
-                f"{s * 100:.0f}%  {rb.status_label(st)}",
-                va="center",
-                fontsize=7.5,
-                color=INK,
-            )
-        ax.set_yticks(ys, labels, fontsize=7.5)
-        ax.set_xlim(0, 185)
-        ax.set_xticks([0, 50, 100, 150], ["0%", "50%", "100%", "150%"])
-        ax.set_xlabel("Achieved share of target (bars capped at 150%)")
-        png, w, h = _png(fig)
+    n = max(len(items), 1)
+    width, height = 6.6 * 72, (0.42 * n + 0.9) * 72
+    c = Canvas(width, height)
+    left, right = 0.36 * width, 0.98 * width
+    top, bottom = 0.3 * 72, height - 0.55 * 72
+    x_max = 185.0
+    # The bars' own extent plus matplotlib's 5% margin either side.
+    lo, hi = -0.3, len(items) - 0.7
+    lo, hi = lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)
+
+    def sx(v: float) -> float:
+        return left + v / x_max * (right - left)
+
+    def sy(v: float) -> float:
+        return bottom - (v - lo) / (hi - lo) * (bottom - top)
+
+    for v, label in zip((0, 50, 100, 150), ("0%", "50%", "100%", "150%"), strict=True):
+        c.line(sx(v), top, sx(v), bottom, GRID, 0.6)
+        c.line(sx(v), bottom, sx(v), bottom + TICK, MUTED, 0.8)
+        c.text(sx(v), bottom + TICK + PAD + 9 * 0.8, label, 9, MUTED, anchor="middle")
+    ys = list(range(len(items)))[::-1]
+    bar = 0.6 / (hi - lo) * (bottom - top)
+    for y, (mid, short, share, status) in zip(ys, items, strict=True):
+        capped = min(share, 1.5) * 100
+        colour = STATUS_COLOUR.get(status, BOROUGH)
+        c.add(
+            f'<rect x="{_n(sx(0))}" y="{_n(sy(y) - bar / 2)}" width="{_n(sx(capped) - sx(0))}" '
+            f'height="{_n(bar)}" fill="{colour}"/>'
+        )
+        c.line(left - TICK, sy(y), left, sy(y), MUTED, 0.8)
+        c.text(
+            left - TICK - PAD,
+            sy(y),
+            _wrap(f"{mid} {short}", 38),
+            7.5,
+            MUTED,
+            anchor="end",
+            middle=True,
+        )
+        # Labels start right of the target line so the two never overlap.
+        c.text(
+            sx(max(capped, 100) + 2),
+            sy(y),
+            f"{share * 100:.0f}%  {rb.status_label(status)}",
+            7.5,
+            INK,
+            middle=True,
+        )
+    c.line(sx(100), top, sx(100), bottom, INK, 1, "3.7 1.6")
+    c.text(sx(100) + 2, sy(len(items) - 0.35) - 1, "target", 7.5, INK)
+    c.line(left, top, left, bottom, MUTED, 0.8)
+    c.line(left, bottom, right, bottom, MUTED, 0.8)
+    c.text(
+        (left + right) / 2,
+        bottom + TICK + PAD + 9 * 1.2 + 4 + 9 * 0.8,
+        "Achieved share of target (bars capped at 150%)",
+        9,
+        INK,
+        anchor="middle",
+    )
     described = "; ".join(
         f"{mid} {short} {s * 100:.0f}% of target, {st}" for mid, short, s, st in items
     )
     alt = f"{title}. Horizontal bar chart of achieved share of target: {described}."
-    return rb.figure(png, alt, caption or title, w, h)
+    return _figure(c, alt, caption or title)
 
 
 def scorecard_chart(
@@ -278,69 +419,67 @@ def scorecard_chart(
     judged counts measures with no target, no return or no data.
     """
     items = list(items)
-    with matplotlib.rc_context(STYLE):
-        fig = _new(6.6, 1.45, left=0.01, right=0.99, top=0.98, bottom=0.02, wspace=0.06)
-        n = max(len(items), 1)
-        for i, (code, name, status, on, risk, off, nod) in enumerate(items):
-            ax = fig.add_subplot(1, n, i + 1)
-            ax.set_axis_off()
-            colour = STATUS_COLOUR.get(status, BOROUGH)
-            ax.add_patch(
-                patches.FancyBboxPatch(
-                    (0.02, 0.02),
-                    0.96,
-                    0.96,
-                    boxstyle="round,pad=0,rounding_size=0.06",
-                    facecolor="white",
-                    edgecolor=colour,
-                    linewidth=2.2,
-                    transform=ax.transAxes,
-                )
-            )
-            ax.add_patch(
-                patches.Rectangle(
-                    (0.02, 0.74), 0.96, 0.24, facecolor=colour, transform=ax.transAxes
-                )
-            )
-            ax.text(
-                0.5,
-                0.86,
-                f"{code} {name}",
-                ha="center",
-                va="center",
-                color="white",
-                fontsize=8 if len(name) < 12 else 7,
-                fontweight="bold",
-                transform=ax.transAxes,
-            )
-            ax.text(
-                0.5,
-                0.52,
-                rb.status_label(status),
-                ha="center",
-                va="center",
-                color=INK,
-                fontsize=9,
-                fontweight="bold",
-                transform=ax.transAxes,
-            )
-            ax.text(
-                0.5,
-                0.22,
-                f"{on} on track · {risk} at risk\n{off} off track · {nod} not judged",
-                ha="center",
-                va="center",
-                color=MUTED,
-                fontsize=6.5,
-                transform=ax.transAxes,
-            )
-        png, w, h = _png(fig)
+    width, height = 6.6 * 72, 1.45 * 72
+    c = Canvas(width, height)
+    n = max(len(items), 1)
+    left, right, top, bottom = 0.01 * width, 0.99 * width, 0.02 * height, 0.98 * height
+    tile = (right - left) / (n + (n - 1) * 0.06)
+    gap = 0.06 * tile
+    th = bottom - top
+    for i, (code, name, status, on, risk, off, nod) in enumerate(items):
+        colour = STATUS_COLOUR.get(status, BOROUGH)
+        x0 = left + i * (tile + gap) + 0.02 * tile
+        y0 = top + 0.02 * th
+        w, h = 0.96 * tile, 0.96 * th
+        rx, ry = 0.06 * tile, 0.06 * th
+        band = 0.24 * th
+        c.add(
+            f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(w)}" height="{_n(h)}" rx="{_n(rx)}" '
+            f'ry="{_n(ry)}" fill="#ffffff" stroke="{colour}" stroke-width="2.2"/>'
+        )
+        # The coloured band: rounded at the top like the tile, square where it meets the body.
+        c.add(
+            f'<path d="M{_n(x0)},{_n(y0 + band)} V{_n(y0 + ry)} '
+            f"Q{_n(x0)},{_n(y0)} {_n(x0 + rx)},{_n(y0)} H{_n(x0 + w - rx)} "
+            f'Q{_n(x0 + w)},{_n(y0)} {_n(x0 + w)},{_n(y0 + ry)} V{_n(y0 + band)} Z" '
+            f'fill="{colour}"/>'
+        )
+        cx = left + i * (tile + gap) + tile / 2
+        c.text(
+            cx,
+            top + 0.14 * th,
+            f"{code} {name}",
+            8 if len(name) < 12 else 7,
+            "#ffffff",
+            anchor="middle",
+            bold=True,
+            middle=True,
+        )
+        c.text(
+            cx,
+            top + 0.48 * th,
+            rb.status_label(status),
+            9,
+            INK,
+            anchor="middle",
+            bold=True,
+            middle=True,
+        )
+        c.text(
+            cx,
+            top + 0.78 * th,
+            f"{on} on track · {risk} at risk\n{off} off track · {nod} not judged",
+            6.5,
+            MUTED,
+            anchor="middle",
+            middle=True,
+        )
     described = "; ".join(
         f"{code} {name} {status} ({on} on track, {risk} at risk, {off} off track, {nod} not judged)"
         for code, name, status, on, risk, off, nod in items
     )
     alt = f"{title}. Scorecard of theme status: {described}."
-    return rb.figure(png, alt, caption or title, w, h)
+    return _figure(c, alt, caption or title)
 
 
 def _wrap(text: str, width: int) -> str:

@@ -12,8 +12,8 @@ source the Quarto renderer uses; the notebook's `meta` block sets the audience's
 
 from __future__ import annotations
 
+import copy
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,7 +24,7 @@ import yaml
 from nbformat import NotebookNode
 
 from pipeline.core import clock, html
-from pipeline.report.blocks import MIME, STATUS_SYMBOL, Block
+from pipeline.report.blocks import MIME, STATUS_SYMBOL, Block, svg_data_uri
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -68,11 +68,17 @@ def front_matter(nb: NotebookNode) -> dict[str, Any]:
         if cell.cell_type == "raw":
             match = re.match(r"\s*---\s*\n(.*?)\n---\s*$", cell.source, re.S)
             if match:
-                data = yaml.safe_load(match.group(1)) or {}
-                return data if isinstance(data, dict) else {}
+                return copy.deepcopy(_front_yaml(match.group(1)))
         if cell.cell_type == "code":
             break
     return {}
+
+
+@lru_cache(maxsize=8)
+def _front_yaml(text: str) -> dict[str, Any]:
+    """The front matter's YAML, parsed once per process (it is the same for every audience)."""
+    data = yaml.safe_load(text) or {}
+    return data if isinstance(data, dict) else {}
 
 
 def document_from_notebook(nb: NotebookNode) -> Document:
@@ -140,6 +146,7 @@ def _jinja_env() -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.globals["status_class"] = _status_class
+    env.globals["svg_data_uri"] = svg_data_uri
     return env
 
 
@@ -166,22 +173,18 @@ class _DocView:
 # ------------------------------------------------------------------ Typst
 
 
+#: What a Typst string literal escapes: backslash, quote, newline and every other control.
+_TSTR = {
+    **{c: f"\\u{{{c:x}}}" for c in [*range(32), 127]},
+    ord("\\"): "\\\\",
+    ord('"'): '\\"',
+    ord("\n"): "\\n",
+}
+
+
 def tstr(text: Any) -> str:
     """A Typst string literal holding `text` exactly: data, never markup."""
-    out = ['"']
-    for ch in str(text):
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append(f"\\u{{{ord(ch):x}}}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    return '"' + str(text).translate(_TSTR) + '"'
 
 
 def tcontent(text: Any) -> str:
@@ -217,7 +220,7 @@ def _typst_table(b: Block) -> str:
     return f"#{figure}\n"
 
 
-def _typst_block(b: Block, images: dict[str, bytes]) -> str:
+def _typst_block(b: Block) -> str:
     kind = b["type"]
     if kind == "heading":
         return f"#heading(level: {b['level']}, {tstr(b['text'])})\n"
@@ -252,10 +255,6 @@ def _typst_block(b: Block, images: dict[str, bytes]) -> str:
     if kind == "table":
         return _typst_table(b)
     if kind == "figure":
-        import base64
-
-        name = f"figure-{len(images) + 1}.png"
-        images[name] = base64.b64decode(b["png"])
         w, h = b.get("width") or 700, b.get("height") or 400
         # Fit the page: full text width (174 mm) unless that would be taller than 200 mm.
         size = (
@@ -264,15 +263,17 @@ def _typst_block(b: Block, images: dict[str, bytes]) -> str:
             else ("width: 100%" if w >= 560 else f"width: {w / 7.3:.0f}%")
         )
         caption = f", caption: {tcontent(b['caption'])}" if b.get("caption") else ""
-        return f"#figure(image({tstr(name)}, alt: {tstr(b['alt'])}, {size}){caption})\n"
+        # The SVG goes in the source itself: no file to write, and nothing a later compile could
+        # take from an earlier report's file of the same name.
+        image = f'image(bytes({tstr(b["svg"])}), format: "svg", alt: {tstr(b["alt"])}, {size})'
+        return f"#figure({image}{caption})\n"
     if kind == "pagebreak":
         return "#pagebreak(weak: true)\n"
     return ""
 
 
-def to_typst(doc: Document) -> tuple[str, dict[str, bytes]]:
-    """The Typst source of the PDF (template + body) and the image files it refers to."""
-    images: dict[str, bytes] = {}
+def to_typst(doc: Document) -> str:
+    """The Typst source of the PDF: the template, then the body (charts inline as SVG bytes)."""
     body = []
     for p in doc.parts:
         if p.kind == "markdown":
@@ -281,13 +282,13 @@ def to_typst(doc: Document) -> tuple[str, dict[str, bytes]]:
             for b, after in zip(p.blocks, [*p.blocks[1:], None], strict=True):
                 if b["type"] == "para" and after is not None and after["type"] == "table":
                     b = {**b, "keep_with_next": True}  # a table's introduction stays with it
-                body.append(_typst_block(b, images))
+                body.append(_typst_block(b))
     head = (
         f"#show: report.with(title: {tstr(doc.title)}, subtitle: {tstr(doc.subtitle)}, "
         f"council: {tstr(doc.council)}, cycle: {tstr(doc.cycle)}, "
         f"generated: {tstr(doc.generated)})\n\n"
     )
-    return _typst_template() + "\n" + head + "".join(body), images
+    return _typst_template() + "\n" + head + "".join(body)
 
 
 @lru_cache(maxsize=1)
@@ -295,36 +296,35 @@ def _typst_template() -> str:
     return (TEMPLATES / "report.typ").read_text(encoding="utf-8")
 
 
-def to_pdf(doc: Document) -> bytes:
-    """Compile the Typst source in-process; images go in a private temporary root folder."""
+@lru_cache(maxsize=1)
+def _compiler() -> Any:
+    """One Typst compiler per process: it finds the system fonts once, and what it compiled
+    before (the template, the fonts' shapes) is reused, so a report compiles in about a quarter
+    of the time of `typst.compile`. Each report's source is complete in itself (`to_typst`)."""
     import typst
 
-    source, images = to_typst(doc)
-    with tempfile.TemporaryDirectory(prefix="svf-typst-") as root:
-        for name, data in images.items():
-            (Path(root) / name).write_bytes(data)
-        try:
-            # PDF/UA-1: Typst checks the accessibility rules (a title, alt text on every image,
-            # headings from level 1 without gaps) and writes the conformance claim.
-            return typst.compile(
-                source.encode("utf-8"),
-                root=root,
-                format="pdf",
-                pdf_standards=["ua-1"],
-                timestamp=int(clock.now().timestamp()),
-            )
-        except typst.TypstError as exc:
-            if "PDF/UA" not in str(exc):
-                raise
-            # A report that breaks a PDF/UA rule is still sent, as a tagged PDF, with a warning
-            # naming the rule, rather than not at all.
-            warnings.warn(f"PDF is tagged but not PDF/UA-1: {exc}", stacklevel=2)
-            return typst.compile(
-                source.encode("utf-8"),
-                root=root,
-                format="pdf",
-                timestamp=int(clock.now().timestamp()),
-            )
+    return typst.Compiler()
+
+
+def to_pdf(doc: Document) -> bytes:
+    """Compile the Typst source in-process with the worker's compiler (`_compiler`)."""
+    import typst
+
+    source = to_typst(doc).encode("utf-8")
+    stamp = int(clock.now().timestamp())
+    try:
+        # PDF/UA-1: Typst checks the accessibility rules (a title, alt text on every image,
+        # headings from level 1 without gaps) and writes the conformance claim.
+        return _compiler().compile(
+            input=source, format="pdf", pdf_standards=["ua-1"], timestamp=stamp
+        )
+    except typst.TypstError as exc:
+        if "PDF/UA" not in str(exc):
+            raise
+        # A report that breaks a PDF/UA rule is still sent, as a tagged PDF, with a warning
+        # naming the rule, rather than not at all.
+        warnings.warn(f"PDF is tagged but not PDF/UA-1: {exc}", stacklevel=2)
+        return _compiler().compile(input=source, format="pdf", timestamp=stamp)
 
 
 def render_file(executed: Path, out_dir: Path, formats: list[str]) -> list[Path]:

@@ -13,12 +13,15 @@ section sees them; the council's view keeps them.
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.core.errors import UserError
@@ -67,9 +70,60 @@ class CycleData:
     data_docs: bool
     returns: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    @property
+    @cached_property
     def partner_ids(self) -> list[str]:
         return sorted(str(p) for p in self.partners["partner_id"].dropna().unique())
+
+    @cached_property
+    def slices(self) -> Slices:
+        """What every partner's view shares, worked out once per cycle (and worker process)."""
+        return Slices(self)
+
+
+#: The frames a partner view takes its own rows from.
+PARTNER_FRAMES = ("measures", "theme_status", "quarantine", "partners", "contracts", "returns")
+
+
+class Slices:
+    """Per-cycle work behind every partner view, done once instead of once per partner.
+
+    `own(name, partner)` takes a partner's rows of a frame by position (a dictionary lookup, not
+    a scan of every partner's rows); the borough rows with small cells removed and the borough
+    social value are kept per `min_partners`. Nothing here is ever handed out unfiltered: views
+    get copies of the partner's own rows and of the borough rows, which carry no partner id.
+    """
+
+    def __init__(self, data: CycleData) -> None:
+        self.data = data
+        self.ids = frozenset(data.partner_ids)
+        self.positions: dict[str, dict[str, Any]] = {}
+        for name in PARTNER_FRAMES:
+            frame: pd.DataFrame = getattr(data, name)
+            if "partner_id" in frame.columns and len(frame):
+                key = frame["partner_id"].astype(object)
+                self.positions[name] = frame.groupby(key, sort=False, dropna=True).indices
+            else:
+                self.positions[name] = {}
+        self.borough_theme_status = _borough(data.theme_status)
+        self._borough: dict[int, tuple[pd.DataFrame, Any, dict[str, Any]]] = {}
+
+    def own(self, name: str, partner_id: str) -> pd.DataFrame:
+        """The rows of frame `name` that are `partner_id`'s (a copy, in file order)."""
+        frame: pd.DataFrame = getattr(self.data, name)
+        rows = self.positions[name].get(partner_id)
+        return frame.iloc[0:0].copy() if rows is None else frame.take(rows)
+
+    def borough(self, min_partners: int, latest: str) -> tuple[pd.DataFrame, Any, dict[str, Any]]:
+        """Borough measure rows with small cells removed, and the borough social value (total
+        and by theme) without totals holding a hidden figure; kept per `min_partners`."""
+        if min_partners not in self._borough:
+            data = self.data
+            sv = data.findings.get("social_value") or {}
+            self._borough[min_partners] = (
+                suppress_small_cells(_borough(data.measures), min_partners),
+                *_suppressed_social_value(sv, data.measures, latest, min_partners),
+            )
+        return self._borough[min_partners]
 
 
 @dataclass(frozen=True)
@@ -100,6 +154,26 @@ class AudienceView:
     def is_council(self) -> bool:
         return self.audience == COUNCIL
 
+    def rows(self, level: str) -> pd.DataFrame:
+        """The measure rows at `level` (`partner`, `borough`, `council`); in a partner's view the
+        partner rows are its own. Worked out once per view and shared: read, never modify."""
+        if level not in self._levels:
+            m = self.measures
+            rows = m[m["level"] == level]
+            if level == "partner" and not self.is_council:
+                rows = rows[rows["partner_id"] == self.audience]
+            self._levels[level] = rows
+        return self._levels[level]
+
+    @cached_property
+    def _levels(self) -> dict[str, pd.DataFrame]:
+        return {}
+
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """Results the report's sections share within this view (see `health_check._latest`)."""
+        return {}
+
 
 def _need(path: Path, stage: str) -> Path:
     if not path.exists():
@@ -107,9 +181,31 @@ def _need(path: Path, stage: str) -> Path:
     return path
 
 
+#: Text columns as the report holds them: Python strings (same `str` dtype, NaN for missing).
+PYTHON_STR = pd.StringDtype("python", na_value=np.nan)
+
+
+def python_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its Arrow-backed text columns held as Python strings, each distinct text
+    once (so the column is an array of references: no bigger than the Arrow one when values
+    repeat, as ids, periods and statuses do).
+
+    A report selects, sorts and walks a few dozen rows many times over; each such step costs
+    several times more on Arrow arrays than on Python objects, and a report takes hundreds.
+    """
+    out = {}
+    for col, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+            codes, uniques = pd.factorize(frame[col])
+            values = np.asarray(uniques, dtype=object).take(codes) if len(uniques) else codes
+            values = np.where(codes < 0, np.nan, values).astype(object)
+            out[col] = pd.array(values, dtype=PYTHON_STR)
+    return frame.assign(**out) if out else frame
+
+
 def _read_parquet(path: Path, stage: str) -> pd.DataFrame:
     try:
-        return pd.read_parquet(_need(path, stage))
+        return python_strings(pd.read_parquet(_need(path, stage)))
     except UserError:
         raise
     except Exception as exc:  # a truncated or foreign file: say which one
@@ -140,11 +236,20 @@ def input_files(paths: CyclePaths) -> list[Path]:
 
 def load_cycle(paths: CyclePaths) -> CycleData:
     """Read the cycle's outputs once per process (cached while the files are unchanged)."""
-    stamp = tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in input_files(paths))
+    stamp = tuple(_stamp(p) for p in input_files(paths))
     return _load_cycle(paths, stamp)
 
 
-@lru_cache(maxsize=4)
+def _stamp(path: Path) -> tuple[str, int, int]:
+    """What tells a file changed: its path, modification time and size (0, 0 when missing)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return str(path), 0, 0
+    return str(path), st.st_mtime_ns, st.st_size
+
+
+@lru_cache(maxsize=2)
 def _load_cycle(paths: CyclePaths, stamp: tuple) -> CycleData:  # noqa: ARG001 - stamp is the key
     quarantine = (
         _read_parquet(paths.quarantine, "validate")
@@ -176,12 +281,6 @@ def _periods(data: CycleData) -> tuple[str, list[str]]:
         periods = sorted(str(p) for p in data.measures["period"].dropna().unique())
     latest = str(data.findings.get("latest_period") or (periods[-1] if periods else ""))
     return latest, periods
-
-
-def _own(frame: pd.DataFrame, partner_id: str) -> pd.DataFrame:
-    if "partner_id" not in frame.columns:
-        return frame.iloc[0:0].copy()
-    return frame[frame["partner_id"].astype(object) == partner_id].copy()
 
 
 def _borough(frame: pd.DataFrame) -> pd.DataFrame:
@@ -294,26 +393,21 @@ def view_for(
             data_docs=data.data_docs,
             returns=data.returns.copy(),
         )
-    if audience not in set(data.partner_ids):
+    own = data.slices
+    if audience not in own.ids:
         raise UserError(
             f"unknown partner {audience!r}: not in partners.parquet for cycle {data.cycle}"
         )
-    me = _own(data.partners, audience)
-    measures = pd.concat(
-        [
-            _own(data.measures, audience),
-            suppress_small_cells(_borough(data.measures), min_partners),
-        ],
-        ignore_index=True,
-    )
+    me = own.own("partners", audience)
+    borough, sv_borough, sv_by_theme = own.borough(min_partners, latest)
+    measures = pd.concat([own.own("measures", audience), borough], ignore_index=True)
     for col in ("suppressed", "prev_suppressed"):
         measures[col] = measures[col].fillna(False).astype(bool)
     theme_status = pd.concat(
-        [_own(data.theme_status, audience), _borough(data.theme_status)], ignore_index=True
+        [own.own("theme_status", audience), own.borough_theme_status], ignore_index=True
     )
     f = data.findings
     sv = f.get("social_value") or {}
-    sv_borough, sv_by_theme = _suppressed_social_value(sv, data.measures, latest, min_partners)
     findings = {
         "latest_period": latest,
         "periods": periods,
@@ -348,12 +442,12 @@ def view_for(
         measures=measures,
         theme_status=theme_status,
         findings=findings,
-        quarantine=_own(data.quarantine, audience),
+        quarantine=own.own("quarantine", audience),
         partners=me,
-        contracts=_own(data.contracts, audience),
+        contracts=own.own("contracts", audience),
         validation=validation,
         data_docs=data.data_docs,
-        returns=_own(data.returns, audience),
+        returns=own.own("returns", audience),
         partner_name=str(row["name"]),
         partner_type=None if pd.isna(row.get("type")) else str(row.get("type")),
         min_partners_for_borough=min_partners,
@@ -362,10 +456,12 @@ def view_for(
     return view
 
 
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
 def check_isolated(view: AudienceView, data: CycleData) -> None:
     """Refuse a partner view that holds any other partner's id or name anywhere."""
-    others = data.partners[data.partners["partner_id"] != view.audience]
-    other_ids = {str(p) for p in others["partner_id"]}
+    other_ids = data.slices.ids - {view.audience}
     frames = [
         view.measures,
         view.theme_status,
@@ -380,9 +476,10 @@ def check_isolated(view: AudienceView, data: CycleData) -> None:
             if leaked:
                 raise AssertionError(f"partner view {view.audience} holds rows of {sorted(leaked)}")
     blob = json.dumps([view.findings, view.validation], default=str)
-    for pid in other_ids:
-        if f'"{pid}"' in blob:
-            raise AssertionError(f"partner view {view.audience} mentions partner {pid}")
+    # Every string in the findings (keys and values), against the other partners' ids.
+    mentioned = set(_JSON_STRING.findall(blob)) & other_ids
+    if mentioned:
+        raise AssertionError(f"partner view {view.audience} mentions partner {min(mentioned)}")
     m = view.measures
     b = m[m["level"].eq("borough")]
     covered = pd.to_numeric(b["partners_covered"], errors="coerce").fillna(0)
@@ -395,8 +492,18 @@ def check_isolated(view: AudienceView, data: CycleData) -> None:
         )
 
 
+def report_params(path: Path) -> dict[str, Any]:
+    """`load_params(path)`, read once per process while the file is unchanged (a copy)."""
+    return copy.deepcopy(_params(_stamp(path)))
+
+
+@lru_cache(maxsize=4)
+def _params(key: tuple[str, int, int]) -> dict[str, Any]:
+    return load_params(Path(key[0]))
+
+
 def load_view(cycle: str, workspace: str | Path, audience: str) -> AudienceView:
     """What the notebook calls: the view for `audience` in `cycle` under `workspace`."""
     paths = CyclePaths.of(cycle, workspace)
-    k = int(load_params(paths.params)["report"]["min_partners_for_borough"])
+    k = int(report_params(paths.params)["report"]["min_partners_for_borough"])
     return view_for(load_cycle(paths), audience, min_partners=k)
