@@ -23,15 +23,15 @@ from typing import Any
 import pandas as pd
 
 from pipeline.core.cycle_year import fy_period
-from pipeline.report.blocks import STATUS_SYMBOL
+from pipeline.core.status import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, status_label
 from pipeline.report.blocks import as_number as _num
 
 #: Borough-level plot rows and headline metrics have these levels; partner rows are elsewhere.
 _AREA_LEVELS = {"borough", "council"}
-_GOOD = {"on track"}
+_GOOD = {ON_TRACK}
 #: A like-for-like change needs at least this many partners reporting both years.
 MIN_LFL_PARTNERS = 2
-_BAD = {"at risk", "off track"}
+_BAD = {AT_RISK, OFF_TRACK}
 
 _CSS = """
 :root{--ink:#1b1b1b;--muted:#505a5f;--rule:#b1b4b6;--accent:#1d4f91;--a:#8a8f93}
@@ -129,8 +129,7 @@ def change(old: Any, new: Any, unit: str = "count") -> str:
 
 
 def status_text(status: Any) -> str:
-    s = str(status) if isinstance(status, str) and status in STATUS_SYMBOL else "no data"
-    return f"{STATUS_SYMBOL[s]} {s}"
+    return status_label(status)
 
 
 def _year(cycle: str, rows: Sequence[dict[str, Any]]) -> str:
@@ -188,8 +187,8 @@ def measure_rows(diff: CycleDiff, theme: str) -> list[MeasureRow]:
                 unit,
                 _num(at_a.get("value")),
                 _num(at_b.get("value")),
-                str(at_a.get("status") or "no data"),
-                str(at_b.get("status") or "no data"),
+                str(at_a.get("status") or NO_DATA),
+                str(at_b.get("status") or NO_DATA),
                 sorted(((str(r.get("period")), _num(r.get("value"))) for r in ra), key=_first),
                 sorted(((str(r.get("period")), _num(r.get("value"))) for r in rb), key=_first),
             )
@@ -202,7 +201,7 @@ def measure_rows(diff: CycleDiff, theme: str) -> list[MeasureRow]:
 
 def _theme_status(diff: CycleDiff, side: str, theme: str) -> str:
     themes = (diff.outcomes.get(side) or {}).get("themes") or {}
-    return str((themes.get(theme) or {}).get("status") or "no data")
+    return str((themes.get(theme) or {}).get("status") or NO_DATA)
 
 
 def _themes(diff: CycleDiff) -> list[str]:
@@ -585,7 +584,7 @@ def render_diff_html(diff: CycleDiff) -> str:
         f'<p class="note">Each cycle\'s figures are for its own financial year, as recorded when '
         f"it was closed (git tags <code>review/{a}</code> and <code>review/{b}</code>). "
         "Shares change in percentage points; status is shown by symbol and word: "
-        + ", ".join(escape(status_text(s)) for s in ("on track", "at risk", "off track", "no data"))
+        + ", ".join(escape(status_text(s)) for s in (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA))
         + ".</p>",
         "<h2>Headline figures</h2>",
         _headline_table(diff),

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from pipeline.core.status import Status  # noqa: E402
 from pipeline.report import blocks as rb  # noqa: E402
 
 #: House palette (Okabe-Ito based: distinguishable with colour-vision deficiencies).
@@ -31,14 +32,7 @@ MUTED = "#5b6670"
 ACCENT = "#005ea5"
 TARGET = "#c05000"
 BOROUGH = "#7a7a7a"
-STATUS_COLOUR = {
-    "on track": "#1b7f3b",
-    "at risk": "#b35c00",
-    "off track": "#b3261e",
-    "no data": "#6b6b6b",
-    "no return": "#6b6b6b",
-    "no target": "#6b6b6b",
-}
+STATUS_COLOUR = {s.value: s.colour for s in Status}
 DPI = 110
 
 STYLE = {

@@ -13,8 +13,7 @@ from typing import Any
 from pipeline.core import clock, html
 from pipeline.core.atomic import write_text
 from pipeline.core.paths import CyclePaths
-from pipeline.core.status import NO_DATA, partner_overall
-from pipeline.report.blocks import status_label
+from pipeline.core.status import NO_DATA, Status, partner_overall, status_label
 from pipeline.report.views import COUNCIL, CycleData
 
 
@@ -58,7 +57,7 @@ def build_index(
                 "status": "" if audience == COUNCIL else status_label(status.get(audience)),
                 "status_class": ""
                 if audience == COUNCIL
-                else "st-" + status.get(audience, "no data").replace(" ", "-"),
+                else Status.of(status.get(audience)).css_class,
                 "links": links,
                 "notebook": _rel(paths, nb) if nb.exists() else None,
                 "error": r.error if r is not None else None,

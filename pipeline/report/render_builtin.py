@@ -24,7 +24,8 @@ import yaml
 from nbformat import NotebookNode
 
 from pipeline.core import clock, html
-from pipeline.report.blocks import MIME, STATUS_SYMBOL, Block
+from pipeline.core.status import Status, typst_palette
+from pipeline.report.blocks import MIME, Block
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -123,9 +124,9 @@ def pandoc(markdown: str, to: str) -> str:
 # ------------------------------------------------------------------ HTML
 
 
-def _status_class(cell: str) -> str:
-    word = cell.split(" ", 1)[1] if " " in cell else cell
-    return "st-" + word.replace(" ", "-") if word in STATUS_SYMBOL else ""
+def _status_class(word: str) -> str:
+    """The class of a status cell, from the status word the table block keeps for each row."""
+    return Status(word).css_class if word else ""
 
 
 @lru_cache(maxsize=1)
@@ -201,11 +202,10 @@ def _typst_table(b: Block) -> str:
     align = ", ".join("right" if i in b["numeric"] else "left" for i in range(ncol))
     cells = [f"table.header(repeat: true, {', '.join(tcontent(c) for c in b['columns'])})"]
     status_col = b.get("status_col")
-    for row in b["rows"]:
+    for r, row in enumerate(b["rows"]):
         for i, cell in enumerate(row):
             if i == status_col:
-                word = cell.split(" ", 1)[1] if " " in cell else cell
-                cells.append(f"status({tstr(word)}, {tstr(cell)})")
+                cells.append(f"status({tstr(b['statuses'][r])}, {tstr(cell)})")
             else:
                 cells.append(tcontent(cell))
     body = f"table(columns: ({cols},), align: ({align},), {', '.join(cells)})"
@@ -292,7 +292,8 @@ def to_typst(doc: Document) -> tuple[str, dict[str, bytes]]:
 
 @lru_cache(maxsize=1)
 def _typst_template() -> str:
-    return (TEMPLATES / "report.typ").read_text(encoding="utf-8")
+    """`templates/report.typ` after the status colours (`pipeline.core.status.typst_palette`)."""
+    return typst_palette() + (TEMPLATES / "report.typ").read_text(encoding="utf-8")
 
 
 def to_pdf(doc: Document) -> bytes:
