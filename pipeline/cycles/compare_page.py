@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.core.cycle_year import fy_period
+from pipeline.core.periods import of_cycle
 from pipeline.core.status import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, status_label
 from pipeline.report.blocks import as_number as _num
 
@@ -135,7 +135,7 @@ def status_text(status: Any) -> str:
 def _year(cycle: str, rows: Sequence[dict[str, Any]]) -> str:
     """The financial year a cycle reports on: its id's year, else its latest plotted period."""
     periods = sorted({str(r.get("period")) for r in rows if r.get("period")})
-    return fy_period(cycle) or (periods[-1] if periods else "")
+    return of_cycle(cycle) or (periods[-1] if periods else "")
 
 
 def _first(pair: tuple[str, Any]) -> str:
@@ -232,7 +232,7 @@ def largest_changes(diff: CycleDiff, n: int = 3) -> list[str]:
     lfl: dict[str, tuple[float, int]] = {}
     mb = diff.measures.get("b")
     if mb is not None and {"lfl_yoy_pct", "lfl_partners"} <= set(mb.columns):
-        year_b = fy_period(diff.b)
+        year_b = of_cycle(diff.b)
         rows = mb[mb["level"].isin(["borough"]) & mb["lfl_yoy_pct"].notna()]
         if year_b:
             rows = rows[rows["period"] == year_b]
@@ -289,7 +289,7 @@ def partner_moves(diff: CycleDiff) -> tuple[list[tuple[str, str, str, str]], int
             for r in rows.to_dict("records")
         }
 
-    sa, sb = by_partner(ta, fy_period(diff.a)), by_partner(tb, fy_period(diff.b))
+    sa, sb = by_partner(ta, of_cycle(diff.a)), by_partner(tb, of_cycle(diff.b))
     moves, same = [], 0
     for key in sorted(set(sa) & set(sb)):
         if sa[key] != sb[key]:
