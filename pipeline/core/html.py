@@ -1,9 +1,12 @@
-"""Where HTML templates are found: a stage's own templates, then the one shared stylesheet.
+"""The one way the pipeline makes HTML: Jinja templates, autoescaped, sharing one stylesheet.
 
-Every page the pipeline writes (the health checks, the index, the reviewer's page) includes
-`core/templates/report.css`, so the pages look alike and a style is changed in one place. The
-stylesheet's status colours are written in from `pipeline.core.status.Status` where the file says
-`/* status colours */`.
+Every page the pipeline writes (the health checks, the index, the reviewer's page, the comparison
+of two cycles) is a Jinja template in its stage's `templates/` folder, rendered by an
+`environment()` from here: every value is escaped unless a template marks it safe (only our own
+HTML, such as pandoc's output), so text a partner typed is always data. Each page includes
+`report.css`, the one stylesheet (`core/templates/report.css`), so the pages look alike and a style
+is changed in one place. The stylesheet's status colours are written in from
+`pipeline.core.status.Status` where the file says `/* status colours */`.
 """
 
 from __future__ import annotations
@@ -40,4 +43,16 @@ def loader(*folders: Path) -> jinja2.BaseLoader:
     """A loader searching `folders` in order, then the shared stylesheet (`report.css`)."""
     return jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader([str(f) for f in folders]), jinja2.FunctionLoader(_shared)]
+    )
+
+
+def environment(*folders: Path, strict: bool = True) -> jinja2.Environment:
+    """A Jinja environment for the templates in `folders`: autoescaped, blocks trimmed, and (with
+    `strict`) an error for any name a template uses that the page was not given."""
+    return jinja2.Environment(
+        loader=loader(*folders),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined if strict else jinja2.Undefined,
     )

@@ -32,8 +32,6 @@ def build_index(
     paths: CyclePaths, data: CycleData, results: Sequence[Any], formats: Sequence[str]
 ) -> str:
     """The index page's HTML."""
-    import jinja2
-
     from pipeline.report.health_check import pass_rates
     from pipeline.report.stage import executed_path, output_paths
 
@@ -87,12 +85,7 @@ def build_index(
                 "csv": _rel(paths, text) if text.exists() else None,
             }
         )
-    env = jinja2.Environment(
-        loader=html.loader(Path(__file__).parent / "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = html.environment(Path(__file__).parent / "templates", strict=False)
     return env.get_template("index.html.j2").render(
         cycle=paths.cycle,
         council=data.framework.council,

@@ -131,15 +131,8 @@ def _status_class(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _jinja_env() -> Any:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=html.loader(TEMPLATES),
-        autoescape=True,  # every value is escaped unless marked safe (only pandoc's own output)
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    # Every value is escaped unless marked safe (only pandoc's own output).
+    env = html.environment(TEMPLATES)
     env.globals["status_class"] = _status_class
     return env
 
