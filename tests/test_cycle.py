@@ -11,9 +11,10 @@ import yaml
 
 from pipeline.core.dvc_tools import describe_stale
 from pipeline.core.errors import UserError
+from pipeline.core.periods import in_text
 from pipeline.cycles.compare_page import render_diff_html
 from pipeline.cycles.lifecycle import CycleDiff, set_params_cycle
-from pipeline.validate.checklist import build_checklist, period_from_text, to_markdown
+from pipeline.validate.checklist import build_checklist, to_markdown
 
 PARAMS = """\
 # Parameters of the review cycle.
@@ -76,7 +77,7 @@ def test_set_params_cycle_rejects_a_name_that_cannot_be_a_folder_or_tag(tmp_path
     ],
 )
 def test_period_from_text(text, period):
-    assert period_from_text(text) == period
+    assert in_text(text) == period
 
 
 def _write(path: Path, text: str) -> None:
@@ -328,9 +329,9 @@ def test_diff_page_without_the_cycles_tables_says_so():
     [("2025-26", "2025/26"), ("1999-00", "1999/00"), ("2025-27", None), ("2025/26", None)],
 )
 def test_a_financial_year_cycle_id_names_its_year(cycle, period):
-    from pipeline.core.cycle_year import fy_period
+    from pipeline.core.periods import of_cycle
 
-    assert fy_period(cycle) == period
+    assert of_cycle(cycle) == period
 
 
 def test_open_refuses_an_id_that_is_not_a_financial_year_unless_named(tmp_path):

@@ -107,6 +107,6 @@ def test_status_agrees_everywhere_on_a_messy_sample(messy):
 
 
 def council_label(status: str) -> str:
-    from pipeline.report.blocks import status_label
+    from pipeline.core.status import status_label
 
     return status_label(status)

@@ -13,13 +13,13 @@ import pytest
 from pipeline.core.contract import kind_of_file
 from pipeline.core.errors import UserError
 from pipeline.core.framework import load_framework
+from pipeline.core.periods import ending
 from pipeline.core.readers import input_files, read_table
 from pipeline.sample.generator import (
     LOCAL_DISTRICTS,
     MANIFEST_NAME,
     SPEND_HEADER,
     exemplary,
-    financial_years,
     generate_sample,
 )
 
@@ -75,11 +75,11 @@ def _returns(folder: Path) -> pd.DataFrame:
 
 
 def test_financial_years_end_at_the_given_period() -> None:
-    assert financial_years("2025/26", 3) == ["2023/24", "2024/25", "2025/26"]
-    assert financial_years("2000/01", 2) == ["1999/00", "2000/01"]
+    assert ending("2025/26", 3) == ["2023/24", "2024/25", "2025/26"]
+    assert ending("2000/01", 2) == ["1999/00", "2000/01"]
     for bad in ("2025-26", "2025/27", "FY26", ""):
         with pytest.raises(UserError, match="not a UK financial year"):
-            financial_years(bad, 3)
+            ending(bad, 3)
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(

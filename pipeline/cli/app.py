@@ -134,9 +134,9 @@ def sample(
 
     target = out_dir or CyclePaths.of(cycle, workspace).raw
     if end_period is None:  # a cycle's id fixes its latest year: 2024-25 holds up to 2024/25
-        from pipeline.core.cycle_year import fy_period
+        from pipeline.core.periods import of_cycle
 
-        end_period = fy_period(cycle) or "2025/26"
+        end_period = of_cycle(cycle) or "2025/26"
     manifest = generate_sample(
         target, partners=partners, years=years, seed=seed, end_period=end_period, messy=messy
     )

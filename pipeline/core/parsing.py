@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.core import periods
+
 #: A number as people type it: optional sign, optional pound sign, thousands commas, decimals,
 #: an optional trailing percent sign. No exponents, no words ("twelve", "n/a", "TBC").
 NUMBER_PATTERN = r"^(?=[^0-9]*[0-9])\s*[-+]?\s*£?\s*(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?\s*%?\s*$"
@@ -27,12 +29,8 @@ YES = ("yes", "y", "true", "1")
 NO = ("no", "n", "false", "0")
 YES_NO_PATTERN = r"(?i)^\s*(?:" + "|".join(YES + NO) + r")\s*$"
 
-#: UK financial year. Stored as the data contract spells it, `2024/25`; read also as people
-#: write it: `2024-25`, `2024/2025`, `2024-2025`, `FY2024/25`, `FY 2024-25`. Ambiguous
-#: spellings are refused: `FY25` (2024/25 or 2025/26?) and `2024` (which of the two years
-#: touching 2024?).
-PERIOD_PATTERN = r"(?i)^\s*(?:FY\s*)?\d{4}\s*[/\-\u2013]\s*(?:\d{2}|\d{4})\s*$"
-_PERIOD = re.compile(r"(?i)^\s*(?:FY\s*)?(\d{4})\s*[/\-\u2013]\s*(\d{2}|\d{4})\s*$")
+#: UK financial year, as `pipeline.core.periods` reads it (`2024/25`, `2024-25`, `FY 2024-25`).
+PERIOD_PATTERN = periods.CELL_PATTERN
 
 #: Dates: ISO 8601 (what Excel cells become) or the UK day-first form people type.
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%d-%m-%Y", "%d.%m.%Y")
@@ -169,28 +167,4 @@ def period_parts(series: pd.Series) -> pd.DataFrame:
 
 
 def _period_parts(series: pd.Series) -> pd.DataFrame:
-    text = _text(series)
-    parts = text.astype(str).where(text.notna(), "").str.extract(_PERIOD)
-    start = pd.to_numeric(parts[0], errors="coerce").astype("Int64")
-    end = pd.to_numeric(parts[1], errors="coerce").astype("Int64")
-    # `2024/2025` names the second year in full: it must be the year after, not just end in 25.
-    full_end = parts[1].str.len().eq(4).fillna(False).to_numpy(dtype=bool)
-    matched = start.notna()
-    consecutive = pd.Series(None, index=series.index, dtype=object)
-    ok = ((start + 1) % 100 == end).where(
-        ~pd.Series(full_end, index=series.index), start + 1 == end
-    )
-    consecutive[matched] = ok[matched].to_numpy(dtype=bool)
-    canonical = pd.Series(None, index=series.index, dtype=object)
-    good = consecutive == True  # noqa: E712
-    canonical[good] = [f"{y}/{(y + 1) % 100:02d}" for y in start[good].astype(int)]
-    return pd.DataFrame({"start": start, "consecutive": consecutive, "period": canonical})
-
-
-def financial_year_start(day: dt.date) -> int:
-    """The first calendar year of the UK financial year (1 April to 31 March) holding `day`."""
-    return day.year if (day.month, day.day) >= (4, 1) else day.year - 1
-
-
-def financial_year(start: int) -> str:
-    return f"{start}/{(start + 1) % 100:02d}"
+    return periods.cell_parts(_text(series))

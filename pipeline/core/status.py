@@ -16,12 +16,18 @@ Statuses:
 - `no data`: nothing was expected and nothing came (a borough figure no partner reported).
 
 Thresholds come from `params.yaml` (`status`).
+
+`Status` is the one vocabulary: each status's word (what the tables store), its symbol (so status
+never depends on colour alone), its colour (chart bars and tiles), its ink (status text on a page,
+HTML and PDF, dark enough to read on white) and its rank (worst first). The renderers, charts,
+stylesheet and Typst template all take them from here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -29,15 +35,90 @@ import pandas as pd
 
 from pipeline.core.periods import previous_series
 
-ON_TRACK = "on track"
-AT_RISK = "at risk"
-OFF_TRACK = "off track"
-NO_DATA = "no data"
-NO_RETURN = "no return"
-NO_TARGET = "no target"
-STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA, NO_RETURN, NO_TARGET)
+
+class Status(StrEnum):
+    """A status: its word (the member's value, as stored in every table), symbol, colours, rank.
+
+    A member is a `str` equal to its word (`Status.ON_TRACK == "on track"`), so tables, JSON and
+    comparisons keep plain words. `rank` orders by severity, worst first: a partner's overall
+    status is the worst status of its measures this year.
+    """
+
+    # word, symbol, colour (charts), ink (text on a page), rank (0 = worst)
+    ON_TRACK = ("on track", "✔", "#1b7f3b", "#17692f", 3)
+    AT_RISK = ("at risk", "▲", "#b35c00", "#8a4700", 2)
+    OFF_TRACK = ("off track", "✖", "#b3261e", "#a3221b", 0)
+    NO_DATA = ("no data", "–", "#6b6b6b", "#4f4f4f", 5)
+    NO_RETURN = ("no return", "○", "#6b6b6b", "#4f4f4f", 1)
+    NO_TARGET = ("no target", "◇", "#6b6b6b", "#4f4f4f", 4)
+
+    symbol: str
+    colour: str
+    ink: str
+    rank: int
+
+    def __new__(cls, word: str, symbol: str, colour: str, ink: str, rank: int) -> Status:
+        member = str.__new__(cls, word)
+        member._value_ = word
+        member.symbol, member.colour, member.ink, member.rank = symbol, colour, ink, rank
+        return member
+
+    @property
+    def word(self) -> str:
+        return self.value
+
+    @property
+    def label(self) -> str:
+        """`✔ on track`: the word with its symbol (never colour alone)."""
+        return f"{self.symbol} {self.value}"
+
+    @property
+    def css_class(self) -> str:
+        """The stylesheet class of a status cell: `st-on-track`."""
+        return "st-" + self.value.replace(" ", "-")
+
+    @classmethod
+    def of(cls, value: object) -> Status:
+        """The status a word names; `no data` for anything else (None, NaN, an unknown word)."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.NO_DATA
+
+    @classmethod
+    def of_label(cls, text: object) -> Status | None:
+        """The status whose label (`✔ on track`) `text` is exactly; None for any other text."""
+        return _BY_LABEL.get(str(text))
+
+
+_BY_LABEL = {s.label: s for s in Status}
+
+
+def status_label(status: object) -> str:
+    """`✔ on track`: a status word with its symbol; anything else shows as `– no data`."""
+    return Status.of(status).label
+
+
+def css_rules() -> str:
+    """The stylesheet's status colours, one class per status (see `pipeline.core.html`)."""
+    return "\n".join(f".{s.css_class} {{ color: {s.ink}; }}" for s in Status) + "\n"
+
+
+def typst_palette() -> str:
+    """The Typst template's `status-fill` dictionary: each status word's ink."""
+    items = "".join(f'  "{s.value}": rgb("{s.ink}"),\n' for s in Status)
+    return f"#let status-fill = (\n{items})\n"
+
+
+ON_TRACK = Status.ON_TRACK.value
+AT_RISK = Status.AT_RISK.value
+OFF_TRACK = Status.OFF_TRACK.value
+NO_DATA = Status.NO_DATA.value
+NO_RETURN = Status.NO_RETURN.value
+NO_TARGET = Status.NO_TARGET.value
+STATUSES = tuple(s.value for s in Status)
 #: Worst first: a partner's overall status is the worst status of its measures this year.
-SEVERITY = (OFF_TRACK, NO_RETURN, AT_RISK, ON_TRACK, NO_TARGET, NO_DATA)
+SEVERITY = tuple(s.value for s in sorted(Status, key=lambda s: s.rank))
 
 #: Shares are compared after rounding, so 95/100 is exactly "at" a 0.95 threshold.
 ROUND = 9
@@ -126,7 +207,7 @@ def rules_in_words(th: Thresholds) -> list[str]:
         "as zero.",
         "No data: nothing was expected and nothing came.",
         "A partner's overall status is the worst status among its measures this year, in the "
-        "order off track, no return, at risk, on track, no target. A theme's status is the "
+        f"order {', '.join(SEVERITY[:-1])}. A theme's status is the "
         "status most of its judged measures have (a tie goes to the worse), with a missing "
         "return counted as off track.",
     ]

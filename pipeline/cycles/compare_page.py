@@ -7,7 +7,9 @@ units (£ with thousands separators, shares as percentages with the change in po
 in both years and a small chart of both cycles' series (from the DVC plot data).
 
 One self-contained file: no scripts, no external styles, fonts or images, so it can be e-mailed.
-Every value is escaped (partner names and plot rows are data, never markup). Bookkeeping fields
+The page is the template `templates/compare.html.j2` with the shared stylesheet
+(`pipeline.core.html`); every value is escaped (partner names and plot rows are data, never
+markup). Bookkeeping fields
 (`cycle`, `generated_at`, `latest_period`) are never shown as changes. It fits a phone: the tables
 become stacked cards below 40rem, the charts wrap.
 """
@@ -17,56 +19,23 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from html import escape
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from pipeline.core.cycle_year import fy_period
-from pipeline.report.blocks import STATUS_SYMBOL
+from pipeline.core import html
+from pipeline.core.periods import of_cycle
+from pipeline.core.status import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, Status, status_label
 from pipeline.report.blocks import as_number as _num
 
+TEMPLATES = Path(__file__).parent / "templates"
 #: Borough-level plot rows and headline metrics have these levels; partner rows are elsewhere.
 _AREA_LEVELS = {"borough", "council"}
-_GOOD = {"on track"}
+_GOOD = {ON_TRACK}
 #: A like-for-like change needs at least this many partners reporting both years.
 MIN_LFL_PARTNERS = 2
-_BAD = {"at risk", "off track"}
-
-_CSS = """
-:root{--ink:#1b1b1b;--muted:#505a5f;--rule:#b1b4b6;--accent:#1d4f91;--a:#8a8f93}
-*{box-sizing:border-box}
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;color:var(--ink);
-line-height:1.5;background:#fff}
-main{max-width:62rem;margin:0 auto;padding:1.5rem 1rem 3rem}
-h1{font-size:1.6rem;margin:.2rem 0 .8rem}h2{font-size:1.25rem;margin-top:2.2rem;
-border-bottom:3px solid var(--accent);padding-bottom:.2rem}h3{font-size:1.05rem;margin:1.4rem 0 .4rem}
-.lede{font-size:1.08rem}.lede li{margin:.35rem 0}
-.note{color:var(--muted);font-size:.9rem}
-.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-thead th{white-space:nowrap}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.93rem}
-caption{text-align:left;font-weight:600;padding:.3rem 0}
-th,td{border-bottom:1px solid var(--rule);padding:.35rem .5rem;text-align:left;vertical-align:top}
-thead th{background:#f3f2f1;border-bottom:2px solid var(--ink)}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.status{white-space:nowrap}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5rem,1fr));gap:.8rem;margin:.6rem 0}
-figure{margin:0;border:1px solid var(--rule);padding:.4rem}
-figcaption{font-size:.8rem;color:var(--muted)}
-svg{width:100%;height:auto;display:block}
-.key{font-size:.85rem;color:var(--muted)}
-.key .sa{border-top:2px dashed var(--a);display:inline-block;width:1.6rem;vertical-align:middle}
-.key .sb{border-top:3px solid var(--accent);display:inline-block;width:1.6rem;vertical-align:middle}
-@media (max-width:40rem){
- table.cards thead{position:absolute;left:-9999px}
- table.cards,table.cards tbody,table.cards tr,table.cards td,table.cards th{display:block;width:100%}
- table.cards tr{border:1px solid var(--rule);margin:0 0 .7rem;padding:.3rem .5rem}
- table.cards td,table.cards th[scope=row]{border:0;padding:.15rem 0;text-align:left}
- table.cards td[data-label]::before{content:attr(data-label) ": ";font-weight:600}
- table.cards td.num{text-align:left;white-space:normal}
-}
-"""
+_BAD = {AT_RISK, OFF_TRACK}
 
 
 @dataclass
@@ -128,15 +97,10 @@ def change(old: Any, new: Any, unit: str = "count") -> str:
     return f"{word} {size}{pct}"
 
 
-def status_text(status: Any) -> str:
-    s = str(status) if isinstance(status, str) and status in STATUS_SYMBOL else "no data"
-    return f"{STATUS_SYMBOL[s]} {s}"
-
-
 def _year(cycle: str, rows: Sequence[dict[str, Any]]) -> str:
     """The financial year a cycle reports on: its id's year, else its latest plotted period."""
     periods = sorted({str(r.get("period")) for r in rows if r.get("period")})
-    return fy_period(cycle) or (periods[-1] if periods else "")
+    return of_cycle(cycle) or (periods[-1] if periods else "")
 
 
 def _first(pair: tuple[str, Any]) -> str:
@@ -188,8 +152,8 @@ def measure_rows(diff: CycleDiff, theme: str) -> list[MeasureRow]:
                 unit,
                 _num(at_a.get("value")),
                 _num(at_b.get("value")),
-                str(at_a.get("status") or "no data"),
-                str(at_b.get("status") or "no data"),
+                str(at_a.get("status") or NO_DATA),
+                str(at_b.get("status") or NO_DATA),
                 sorted(((str(r.get("period")), _num(r.get("value"))) for r in ra), key=_first),
                 sorted(((str(r.get("period")), _num(r.get("value"))) for r in rb), key=_first),
             )
@@ -202,7 +166,7 @@ def measure_rows(diff: CycleDiff, theme: str) -> list[MeasureRow]:
 
 def _theme_status(diff: CycleDiff, side: str, theme: str) -> str:
     themes = (diff.outcomes.get(side) or {}).get("themes") or {}
-    return str((themes.get(theme) or {}).get("status") or "no data")
+    return str((themes.get(theme) or {}).get("status") or NO_DATA)
 
 
 def _themes(diff: CycleDiff) -> list[str]:
@@ -233,7 +197,7 @@ def largest_changes(diff: CycleDiff, n: int = 3) -> list[str]:
     lfl: dict[str, tuple[float, int]] = {}
     mb = diff.measures.get("b")
     if mb is not None and {"lfl_yoy_pct", "lfl_partners"} <= set(mb.columns):
-        year_b = fy_period(diff.b)
+        year_b = of_cycle(diff.b)
         rows = mb[mb["level"].isin(["borough"]) & mb["lfl_yoy_pct"].notna()]
         if year_b:
             rows = rows[rows["period"] == year_b]
@@ -290,7 +254,7 @@ def partner_moves(diff: CycleDiff) -> tuple[list[tuple[str, str, str, str]], int
             for r in rows.to_dict("records")
         }
 
-    sa, sb = by_partner(ta, fy_period(diff.a)), by_partner(tb, fy_period(diff.b))
+    sa, sb = by_partner(ta, of_cycle(diff.a)), by_partner(tb, of_cycle(diff.b))
     moves, same = [], 0
     for key in sorted(set(sa) & set(sb)):
         if sa[key] != sb[key]:
@@ -401,24 +365,31 @@ def _get(data: dict[str, Any] | None, path: tuple[str, ...]) -> Any:
     return data
 
 
-def _cards_table(caption: str, head: Sequence[str], rows: list[list[tuple[str, str]]]) -> str:
-    """A table that becomes stacked cards on a phone; cells are (html, css class), the first
-    cell of each row is its header."""
-    parts = [f'<table class="cards"><caption class="vh">{escape(caption)}</caption><thead><tr>']
-    parts += [f'<th scope="col">{escape(h)}</th>' for h in head]
-    parts.append("</tr></thead><tbody>")
-    for row in rows:
-        first, *rest = row
-        parts.append(f'<tr><th scope="row">{first[0]}</th>')
-        for (cell, cls), label in zip(rest, head[1:], strict=True):
-            klass = f' class="{cls}"' if cls else ""
-            parts.append(f'<td{klass} data-label="{escape(label)}">{cell}</td>')
-        parts.append("</tr>")
-    parts.append("</tbody></table>")
-    return "".join(parts)
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: its text, its CSS class, and a note shown after it (a measure's id)."""
+
+    text: str
+    cls: str = ""
+    note: str = ""
 
 
-def _headline_table(diff: CycleDiff) -> str:
+def _status_cell(status: str) -> Cell:
+    """A status as its symbol and word, coloured by the shared stylesheet's status classes."""
+    s = Status.of(status)
+    return Cell(s.label, f"status {s.css_class}")
+
+
+@dataclass(frozen=True)
+class CardsTable:
+    """A table that becomes stacked cards on a phone; the first cell of each row is its header."""
+
+    caption: str
+    head: list[str]
+    rows: list[list[Cell]]
+
+
+def _headline_table(diff: CycleDiff) -> CardsTable:
     oa, ob = diff.outcomes.get("a"), diff.outcomes.get("b")
     va, vb = diff.validation.get("a") or {}, diff.validation.get("b") or {}
     rows = []
@@ -428,10 +399,10 @@ def _headline_table(diff: CycleDiff) -> str:
             continue
         rows.append(
             [
-                (escape(label), ""),
-                (escape(fmt(a, unit)), "num"),
-                (escape(fmt(b, unit)), "num"),
-                (escape(change(a, b, unit)), ""),
+                Cell(label),
+                Cell(fmt(a, unit), "num"),
+                Cell(fmt(b, unit), "num"),
+                Cell(change(a, b, unit)),
             ]
         )
     pa, pb = _num(va.get("pass_rate")), _num(vb.get("pass_rate"))
@@ -440,22 +411,48 @@ def _headline_table(diff: CycleDiff) -> str:
         b = None if pb is None else 100 * pb
         rows.append(
             [
-                ("Rows accepted by validation", ""),
-                (escape(fmt(a, "percent")), "num"),
-                (escape(fmt(b, "percent")), "num"),
-                (escape(change(a, b, "percent")), ""),
+                Cell("Rows accepted by validation"),
+                Cell(fmt(a, "percent"), "num"),
+                Cell(fmt(b, "percent"), "num"),
+                Cell(change(a, b, "percent")),
             ]
         )
-    head = ["Figure", diff.a, diff.b, "Change"]
-    return _cards_table("Headline figures", head, rows)
+    return CardsTable("Headline figures", ["Figure", diff.a, diff.b, "Change"], rows)
 
 
-def _chart(m: MeasureRow, a: str, b: str) -> str:
-    """Both cycles' series of one measure as a small SVG line chart (with a text alternative)."""
+@dataclass(frozen=True)
+class Line:
+    """One cycle's series in a chart: points as SVG coordinates, and how the line is drawn."""
+
+    points: list[tuple[str, str]]
+    colour: str
+    width: str
+    dash: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A small SVG line chart of one measure, both cycles, with its text alternative."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    base: str
+    lines: list[Line]
+    ticks: list[tuple[str, str]]
+    scale: str
+    alt: str
+    caption: str
+
+
+def _chart(m: MeasureRow, a: str, b: str) -> Chart | None:
+    """Both cycles' series of one measure as a small line chart (with a text alternative)."""
     periods = sorted({p for p, _ in m.series_a + m.series_b})
     values = [v for _, v in m.series_a + m.series_b if v is not None and not math.isnan(v)]
     if not periods or not values:
-        return ""
+        return None
     w, h, left, right, top, bottom = 220, 124, 26, 26, 20, 24
     lo, hi = min(0.0, min(values)), max(values)
     hi = hi if hi > lo else lo + 1
@@ -467,131 +464,102 @@ def _chart(m: MeasureRow, a: str, b: str) -> str:
     def y(v: float) -> float:
         return top + (h - top - bottom) * (1 - (v - lo) / (hi - lo))
 
-    def line(series: list[tuple[str, float | None]], style: str) -> str:
-        pts = [(x(p), y(v)) for p, v in series if v is not None and not math.isnan(v)]
-        if not pts:
-            return ""
-        dots = "".join(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" {style}/>' for px, py in pts)
-        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in pts)
-        return f'<polyline points="{path}" fill="none" {style}/>' + dots
+    def line(series: list[tuple[str, float | None]], colour: str, width: str, dash: str = ""):  # noqa: ANN202
+        pts = [
+            (f"{x(p):.1f}", f"{y(v):.1f}") for p, v in series if v is not None and not math.isnan(v)
+        ]
+        return Line(pts, colour, width, dash) if pts else None
 
-    scale = (
-        f'<text x="2" y="{top - 4}" font-size="12" fill="#505a5f">{escape(fmt(hi, m.unit))}</text>'
-        f'<line x1="{left}" x2="{w - right}" y1="{top}" y2="{top}" stroke="#e5e6e7"/>'
-    )
-    ticks = "".join(
-        f'<text x="{x(p):.1f}" y="{h - 7}" font-size="12" text-anchor="middle" fill="#505a5f">'
-        f"{escape(p)}</text>"
-        for p in periods
-    )
     said = "; ".join(
         f"{label}: " + ", ".join(f"{p} {fmt(v, m.unit)}" for p, v in series)
         for label, series in ((a, m.series_a), (b, m.series_b))
         if series
     )
-    alt = f"{m.name}, by financial year. {said}."
-    svg = (
-        f'<svg viewBox="0 0 {w} {h}" role="img" aria-label="{escape(alt)}">'
-        f'<line x1="{left}" x2="{w - right}" y1="{y(lo):.1f}" y2="{y(lo):.1f}" stroke="#b1b4b6"/>'
-        + line(
-            m.series_a, 'stroke="#8a8f93" stroke-width="2" stroke-dasharray="5 3" fill="#8a8f93"'
-        )
-        + line(m.series_b, 'stroke="#1d4f91" stroke-width="2.5" fill="#1d4f91"')
-        + ticks
-        + scale
-        + "</svg>"
-    )
-    return (
-        f"<figure>{svg}<figcaption>{escape(m.measure_id)} {escape(m.name)}: "
-        f"{escape(fmt(m.value_b, m.unit))} in {escape(b)}</figcaption></figure>"
-    )
-
-
-def _theme_section(diff: CycleDiff, code: str) -> list[str]:
-    rows = measure_rows(diff, code)
-    sa, sb = _theme_status(diff, "a", code), _theme_status(diff, "b", code)
-    parts = [
-        f'<h2 id="{escape(code)}">{escape(_theme_name(diff, code))}</h2>',
-        f"<p>Status: <strong>{escape(status_text(sa))}</strong> in {escape(diff.a)}, "
-        f"<strong>{escape(status_text(sb))}</strong> in {escape(diff.b)}.</p>",
+    lines = [
+        line(m.series_a, "#8a8f93", "2", "5 3"),
+        line(m.series_b, "#1d4f91", "2.5"),
     ]
+    return Chart(
+        width=w,
+        height=h,
+        left=left,
+        right=w - right,
+        top=top,
+        base=f"{y(lo):.1f}",
+        lines=[ln for ln in lines if ln is not None],
+        ticks=[(f"{x(p):.1f}", p) for p in periods],
+        scale=fmt(hi, m.unit),
+        alt=f"{m.name}, by financial year. {said}.",
+        caption=f"{m.measure_id} {m.name}: {fmt(m.value_b, m.unit)} in {b}",
+    )
+
+
+def _theme_section(diff: CycleDiff, code: str) -> dict[str, Any]:
+    rows = measure_rows(diff, code)
+    section: dict[str, Any] = {
+        "code": code,
+        "name": _theme_name(diff, code),
+        "status_a": status_label(_theme_status(diff, "a", code)),
+        "status_b": status_label(_theme_status(diff, "b", code)),
+        "table": None,
+        "empty": [],
+        "charts": [],
+    }
     empty = [m for m in rows if m.value_a is None and m.value_b is None]
     rows = [m for m in rows if m.value_a is not None or m.value_b is not None]
     if not rows:
-        return [*parts, '<p class="note">Neither cycle has figures for this theme.</p>']
-    table_rows = [
-        [
-            (f"{escape(m.name)} <span class='note'>({escape(m.measure_id)})</span>", ""),
-            (escape(fmt(m.value_a, m.unit)), "num"),
-            (escape(fmt(m.value_b, m.unit)), "num"),
-            (escape(m.change), ""),
-            (escape(status_text(m.status_a)), "status"),
-            (escape(status_text(m.status_b)), "status"),
-        ]
-        for m in rows
-    ]
+        return section
     head = ["Measure", diff.a, diff.b, "Change", f"Status {diff.a}", f"Status {diff.b}"]
-    parts.append(_cards_table(f"{_theme_name(diff, code)}: measures", head, table_rows))
-    if empty:
-        names = ", ".join(f"{escape(m.name)} ({escape(m.measure_id)})" for m in empty)
-        parts.append(f'<p class="note">No figure in either year: {names}.</p>')
-    charts = [c for c in (_chart(m, diff.a, diff.b) for m in rows) if c]
-    if charts:
-        parts.append(
-            f'<p class="key"><span class="sa"></span> {escape(diff.a)} as recorded &nbsp; '
-            f'<span class="sb"></span> {escape(diff.b)} as recorded</p>'
-        )
-        parts.append('<div class="charts">' + "".join(charts) + "</div>")
-    return parts
+    section["table"] = CardsTable(
+        f"{_theme_name(diff, code)}: measures",
+        head,
+        [
+            [
+                Cell(m.name, note=m.measure_id),
+                Cell(fmt(m.value_a, m.unit), "num"),
+                Cell(fmt(m.value_b, m.unit), "num"),
+                Cell(m.change),
+                _status_cell(m.status_a),
+                _status_cell(m.status_b),
+            ]
+            for m in rows
+        ],
+    )
+    section["empty"] = [f"{m.name} ({m.measure_id})" for m in empty]
+    section["charts"] = [c for c in (_chart(m, diff.a, diff.b) for m in rows) if c]
+    return section
 
 
-def _partner_section(diff: CycleDiff) -> list[str]:
-    parts = ["<h2 id='partners'>Partners</h2>"]
+def _partner_section(diff: CycleDiff) -> dict[str, Any] | None:
     if diff.theme_status.get("a") is None or diff.theme_status.get("b") is None:
-        return [
-            *parts,
-            '<p class="note">The cycles\' tables are not in the DVC cache: run '
-            "<code>dvc pull</code> and compare again for partner detail.</p>",
-        ]
+        return None
     moves, same = partner_moves(diff)
     if not moves:
-        return [*parts, f"<p>No partner changed status on any theme ({same} unchanged).</p>"]
+        return {"table": None, "same": same}
+    head = ["Partner", "Theme", f"Status {diff.a}", f"Status {diff.b}"]
     rows = [
         [
-            (escape(_partner(diff, p)), ""),
-            (escape(_theme_name(diff, t)), ""),
-            (escape(status_text(a)), "status"),
-            (escape(status_text(b)), "status"),
+            Cell(_partner(diff, p)),
+            Cell(_theme_name(diff, t)),
+            _status_cell(a),
+            _status_cell(b),
         ]
         for p, t, a, b in moves
     ]
-    head = ["Partner", "Theme", f"Status {diff.a}", f"Status {diff.b}"]
-    parts.append(_cards_table("Partners whose status on a theme changed", head, rows))
-    parts.append(f'<p class="note">{same} other partner and theme pairs kept their status.</p>')
-    return parts
+    table = CardsTable("Partners whose status on a theme changed", head, rows)
+    return {"table": table, "same": same}
 
 
 def render_diff_html(diff: CycleDiff) -> str:
-    a, b = escape(diff.a), escape(diff.b)
-    title = f"Social value review: {a} compared with {b}"
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en-GB"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{title}</title>",
-        f"<style>{_CSS}</style></head><body><main>",
-        f"<h1>{title}</h1>",
-        '<ul class="lede">' + "".join(f"<li>{escape(s)}</li>" for s in summary(diff)) + "</ul>",
-        f'<p class="note">Each cycle\'s figures are for its own financial year, as recorded when '
-        f"it was closed (git tags <code>review/{a}</code> and <code>review/{b}</code>). "
-        "Shares change in percentage points; status is shown by symbol and word: "
-        + ", ".join(escape(status_text(s)) for s in ("on track", "at risk", "off track", "no data"))
-        + ".</p>",
-        "<h2>Headline figures</h2>",
-        _headline_table(diff),
-    ]
-    for code in _themes(diff):
-        parts += _theme_section(diff, code)
-    parts += _partner_section(diff)
-    parts.append("</main></body></html>")
-    return "\n".join(parts) + "\n"
+    """The page (`templates/compare.html.j2`, with the shared stylesheet)."""
+    template = html.environment(TEMPLATES).get_template("compare.html.j2")
+    return template.render(
+        title=f"Social value review: {diff.a} compared with {diff.b}",
+        a=diff.a,
+        b=diff.b,
+        summary=summary(diff),
+        key=[status_label(s) for s in (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA)],
+        headline=_headline_table(diff),
+        themes=[_theme_section(diff, code) for code in _themes(diff)],
+        partners=_partner_section(diff),
+    )

@@ -24,9 +24,9 @@ import yaml
 
 from pipeline.core import dvc_tools as tools
 from pipeline.core.atomic import write_text
-from pipeline.core.cycle_year import fy_period
 from pipeline.core.errors import UserError
 from pipeline.core.paths import CyclePaths, check_cycle_name
+from pipeline.core.periods import of_cycle
 from pipeline.core.settings import load_params
 from pipeline.cycles.compare_page import CycleDiff
 from pipeline.validate.checklist import Checklist, build_checklist, write_checklist
@@ -141,7 +141,7 @@ def check_cycle_id(cycle: str, *, name: bool = False) -> str:
     """A cycle id is a financial year (`2025-26`), which fixes the latest year its returns may
     report; any other plain name only when the analyst says so (`--name`)."""
     check_cycle_name(cycle)
-    if not name and fy_period(cycle) is None:
+    if not name and of_cycle(cycle) is None:
         raise UserError(
             f"cycle {cycle!r} is not a financial year like 2025-26 (the cycle's id fixes the "
             "latest year its returns may report); to use another name on purpose, add --name"
@@ -322,7 +322,7 @@ def close_cycle(workspace: Path, cycle: str) -> Closed:
     paths = CyclePaths.of(cycle, root)
     # The checklist as it stands at close, missing returns first: the record of who never sent
     # what this cycle expected.
-    write_checklist(build_checklist(paths.raw, cycle, fy_period(cycle)), paths.reports)
+    write_checklist(build_checklist(paths.raw, cycle, of_cycle(cycle)), paths.reports)
     tools.dvc(root, "add", raw_rel)
     if f"{raw_rel}.dvc" not in tools.tracked_dvcfiles(root):
         # DVC skips .dvc files in folders it believes git ignores; the inputs would then be

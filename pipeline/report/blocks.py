@@ -21,28 +21,16 @@ import string
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-MIME = "application/vnd.svf.blocks+json"
+from pipeline.core.status import Status
+from pipeline.core.status import (
+    status_label as status_label,  # charts and notebooks use rb.status_label
+)
 
-#: Status words, with a symbol so status never depends on colour alone.
-STATUS_SYMBOL = {
-    "on track": "✔",
-    "at risk": "▲",
-    "off track": "✖",
-    "no data": "–",
-    "no return": "○",
-    "no target": "◇",
-}
-STATUSES = tuple(STATUS_SYMBOL)
+MIME = "application/vnd.svf.blocks+json"
 
 Block = dict[str, Any]
 
 _PUNCT = frozenset(string.punctuation)
-
-
-def status_label(status: str | None) -> str:
-    """`✔ on track`: the status word with its symbol (never colour alone)."""
-    s = status if status in STATUS_SYMBOL else "no data"
-    return f"{STATUS_SYMBOL[s]} {s}"
 
 
 def heading(text: str, level: int = 2, anchor: str | None = None) -> Block:
@@ -73,7 +61,23 @@ def table(
     status_col: int | None = None,
     widths: Sequence[float] | None = None,
 ) -> Block:
-    """A real table: header row, body rows of text; `numeric` columns are right-aligned."""
+    """A real table: header row, body rows of text; `numeric` columns are right-aligned.
+
+    The `status_col` cell of a row is a `Status` (shown as its label, `✔ on track`) or empty;
+    `statuses` keeps each row's status word so a renderer colours the cell without reading the
+    label back.
+    """
+    rows = [list(r) for r in rows]
+    statuses: list[str] | None = None
+    if status_col is not None:
+        shown = [
+            c if isinstance(c, Status) else Status.of_label(c)
+            for c in (r[status_col] for r in rows)
+        ]
+        statuses = ["" if s is None else s.value for s in shown]
+        for r, s in zip(rows, shown, strict=True):
+            if s is not None:
+                r[status_col] = s.label
     body = [["" if c is None else str(c) for c in r] for r in rows]
     return {
         "type": "table",
@@ -82,6 +86,7 @@ def table(
         "rows": body,
         "numeric": list(numeric),
         "status_col": status_col,
+        "statuses": statuses,
         "widths": list(widths) if widths else None,
     }
 

@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape
 
 from matplotlib.ticker import MaxNLocator
 
+from pipeline.core.status import Status
 from pipeline.report import blocks as rb
 
 #: House palette (Okabe-Ito based: distinguishable with colour-vision deficiencies).
@@ -33,14 +34,7 @@ ACCENT = "#005ea5"
 TARGET = "#c05000"
 BOROUGH = "#7a7a7a"
 GRID = "#dddddd"
-STATUS_COLOUR = {
-    "on track": "#1b7f3b",
-    "at risk": "#b35c00",
-    "off track": "#b3261e",
-    "no data": "#6b6b6b",
-    "no return": "#6b6b6b",
-    "no target": "#6b6b6b",
-}
+STATUS_COLOUR = {s.value: s.colour for s in Status}
 #: Pixels per inch of the size a chart is shown at in HTML (its coordinates are points).
 DPI = 110
 #: The report's typeface first (report.css, report.typ); DejaVu Sans has the status symbols.
@@ -74,7 +68,7 @@ def _tick(value: float, unit: str) -> str:
 #: face for an SVG text element (a symbol missing from the first face set the whole line in
 #: another, so the width of a label changed with its status), and so do some browsers.
 SYMBOL_FONT = "'DejaVu Sans', 'Liberation Sans', Arial, sans-serif"
-_SYMBOLS = frozenset(rb.STATUS_SYMBOL.values())
+_SYMBOLS = frozenset(s.symbol for s in Status)
 
 
 def _n(x: float) -> str:

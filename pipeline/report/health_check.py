@@ -18,12 +18,17 @@ import pandas as pd
 
 from pipeline.core.framework import Measure
 from pipeline.core.status import (
+    AT_RISK,
     NO_DATA,
     NO_RETURN,
     NO_TARGET,
+    OFF_TRACK,
+    ON_TRACK,
+    Status,
     Thresholds,
     partner_overall,
     rules_in_words,
+    status_label,
 )
 from pipeline.report import blocks as rb
 from pipeline.report import charts
@@ -212,7 +217,7 @@ def council_summary(view: AudienceView) -> Blocks:
     coverage = (view.findings.get("coverage") or {}).get(view.latest_period)
     n_partners = len(view.partners)
     statuses = [str(ts.loc[t.code, "status"]) if t.code in ts.index else NO_DATA for t in fw]
-    on = sum(s == "on track" for s in statuses)
+    on = sum(s == ON_TRACK for s in statuses)
     rates = pass_rates(view.validation)
     blocks: list[rb.Block] = [
         rb.heading("Summary", 3),
@@ -281,7 +286,7 @@ def council_summary(view: AudienceView) -> Blocks:
                 "No data",
             ],
             [
-                [f"{code} {name}", fw.theme(code).ambition, rb.status_label(st), a, b, c_, d, e]
+                [f"{code} {name}", fw.theme(code).ambition, Status.of(st), a, b, c_, d, e]
                 for code, name, st, a, b, c_, d, e in items
             ],
             caption=f"Theme status in {view.latest_period} (borough, all partners)",
@@ -323,8 +328,8 @@ def council_sentences(view: AudienceView) -> list[str]:
     statuses = {
         t.code: (str(ts.loc[t.code, "status"]) if t.code in ts.index else NO_DATA) for t in fw
     }
-    on = [f"{t.code} {t.name}" for t in fw if statuses[t.code] == "on track"]
-    off = [f"{t.code} {t.name}" for t in fw if statuses[t.code] == "off track"]
+    on = [f"{t.code} {t.name}" for t in fw if statuses[t.code] == ON_TRACK]
+    off = [f"{t.code} {t.name}" for t in fw if statuses[t.code] == OFF_TRACK]
     out = [
         f"{len(on)} of {len(fw.themes)} themes are on track in {latest}"
         + (f" ({', '.join(on)})" if on else "")
@@ -459,7 +464,7 @@ def _measure_table(view: AudienceView, rows: pd.DataFrame, *, coverage: bool) ->
             fmt(_num(r.target), unit),
             _share(r.achieved_share),
             _change(r),
-            rb.status_label(r.status),
+            Status.of(r.status),
         ]
         if coverage:
             line.append(
@@ -583,7 +588,7 @@ def _council_measure_table(view: AudienceView, rows: pd.DataFrame) -> rb.Block:
                 f"{m.short if m else ''} (council spend)",
                 fmt(_num(r.value), m.unit if m else "percent"),
                 _pts(r.yoy_abs),
-                rb.status_label(r.status),
+                Status.of(r.status),
                 fmt(_num(r.n_returns), "count"),
                 fmt(_num(r.partners_covered), "count"),
             ]
@@ -982,7 +987,7 @@ def partner_status_table(view: AudienceView) -> Blocks:
             [
                 r.partner_id,
                 r.name,
-                rb.status_label(overall.get(str(r.partner_id), NO_DATA)),
+                Status.of(overall.get(str(r.partner_id), NO_DATA)),
                 fmt(_num(qp.get("rows")) or 0, "count"),
                 fmt(_num(qp.get("quarantined")) or 0, "count"),
             ]
@@ -1167,10 +1172,10 @@ def partner_summary(view: AudienceView) -> Blocks:
         rb.bullets(partner_sentences(view)),
         rb.kpis(
             [
-                ("Overall status", rb.status_label(overall), f"in {view.latest_period}"),
+                ("Overall status", status_label(overall), f"in {view.latest_period}"),
                 (
                     "On track",
-                    f"{int(counts.get('on track', 0))} of {len(mine)}",
+                    f"{int(counts.get(ON_TRACK, 0))} of {len(mine)}",
                     f"measures for {view.latest_period} ({len(committed)} committed across "
                     f"{_n(len(view.contracts), 'contract')})",
                 ),
@@ -1225,7 +1230,7 @@ def partner_sentences(view: AudienceView) -> list[str]:
     else:
         parts = [
             f"{int(counts.get(s, 0))} {s}"
-            for s in ("on track", "at risk", "off track", NO_RETURN, NO_TARGET)
+            for s in (ON_TRACK, AT_RISK, OFF_TRACK, NO_RETURN, NO_TARGET)
             if counts.get(s, 0)
         ]
         out.append(
@@ -1337,7 +1342,7 @@ def partner_history(view: AudienceView) -> Blocks:
                 fmt(_num(r.target), unit),
                 _share(r.achieved_share),
                 _change(r),
-                rb.status_label(r.status),
+                Status.of(r.status),
             ]
         )
     blocks: list[rb.Block] = [
@@ -1506,7 +1511,7 @@ def partner_borough(view: AudienceView) -> Blocks:
                 if now
                 else hidden
                 if before and _text(r.status) == ""
-                else rb.status_label(r.status),
+                else Status.of(r.status),
             ]
         )
     blocks: list[rb.Block] = [

@@ -13,8 +13,7 @@ from typing import Any
 from pipeline.core import clock, html
 from pipeline.core.atomic import write_text
 from pipeline.core.paths import CyclePaths
-from pipeline.core.status import NO_DATA, partner_overall
-from pipeline.report.blocks import status_label
+from pipeline.core.status import NO_DATA, Status, partner_overall, status_label
 from pipeline.report.views import COUNCIL, CycleData
 
 
@@ -33,8 +32,6 @@ def build_index(
     paths: CyclePaths, data: CycleData, results: Sequence[Any], formats: Sequence[str]
 ) -> str:
     """The index page's HTML."""
-    import jinja2
-
     from pipeline.report.health_check import pass_rates
     from pipeline.report.stage import executed_path, output_paths
 
@@ -58,7 +55,7 @@ def build_index(
                 "status": "" if audience == COUNCIL else status_label(status.get(audience)),
                 "status_class": ""
                 if audience == COUNCIL
-                else "st-" + status.get(audience, "no data").replace(" ", "-"),
+                else Status.of(status.get(audience)).css_class,
                 "links": links,
                 "notebook": _rel(paths, nb) if nb.exists() else None,
                 "error": r.error if r is not None else None,
@@ -88,12 +85,7 @@ def build_index(
                 "csv": _rel(paths, text) if text.exists() else None,
             }
         )
-    env = jinja2.Environment(
-        loader=html.loader(Path(__file__).parent / "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = html.environment(Path(__file__).parent / "templates", strict=False)
     return env.get_template("index.html.j2").render(
         cycle=paths.cycle,
         council=data.framework.council,

@@ -24,7 +24,8 @@ import yaml
 from nbformat import NotebookNode
 
 from pipeline.core import clock, html
-from pipeline.report.blocks import MIME, STATUS_SYMBOL, Block, svg_data_uri
+from pipeline.core.status import Status, typst_palette
+from pipeline.report.blocks import MIME, Block, svg_data_uri
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -129,22 +130,15 @@ def pandoc(markdown: str, to: str) -> str:
 # ------------------------------------------------------------------ HTML
 
 
-def _status_class(cell: str) -> str:
-    word = cell.split(" ", 1)[1] if " " in cell else cell
-    return "st-" + word.replace(" ", "-") if word in STATUS_SYMBOL else ""
+def _status_class(word: str) -> str:
+    """The class of a status cell, from the status word the table block keeps for each row."""
+    return Status(word).css_class if word else ""
 
 
 @lru_cache(maxsize=1)
 def _jinja_env() -> Any:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=html.loader(TEMPLATES),
-        autoescape=True,  # every value is escaped unless marked safe (only pandoc's own output)
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    # Every value is escaped unless marked safe (only pandoc's own output).
+    env = html.environment(TEMPLATES)
     env.globals["status_class"] = _status_class
     env.globals["svg_data_uri"] = svg_data_uri
     return env
@@ -204,11 +198,10 @@ def _typst_table(b: Block) -> str:
     align = ", ".join("right" if i in b["numeric"] else "left" for i in range(ncol))
     cells = [f"table.header(repeat: true, {', '.join(tcontent(c) for c in b['columns'])})"]
     status_col = b.get("status_col")
-    for row in b["rows"]:
+    for r, row in enumerate(b["rows"]):
         for i, cell in enumerate(row):
             if i == status_col:
-                word = cell.split(" ", 1)[1] if " " in cell else cell
-                cells.append(f"status({tstr(word)}, {tstr(cell)})")
+                cells.append(f"status({tstr(b['statuses'][r])}, {tstr(cell)})")
             else:
                 cells.append(tcontent(cell))
     body = f"table(columns: ({cols},), align: ({align},), {', '.join(cells)})"
@@ -293,7 +286,8 @@ def to_typst(doc: Document) -> str:
 
 @lru_cache(maxsize=1)
 def _typst_template() -> str:
-    return (TEMPLATES / "report.typ").read_text(encoding="utf-8")
+    """`templates/report.typ` after the status colours (`pipeline.core.status.typst_palette`)."""
+    return typst_palette() + (TEMPLATES / "report.typ").read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

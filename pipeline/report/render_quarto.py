@@ -42,12 +42,11 @@ import yaml
 from pipeline.core import html
 from pipeline.core.atomic import atomic_path
 from pipeline.core.errors import UserError
+from pipeline.core.status import Status, typst_palette
 from pipeline.report.blocks import (
     MIME,
-    STATUS_SYMBOL,
     Block,
     md_escape,
-    status_label,
     to_markdown,
 )
 
@@ -121,7 +120,7 @@ def project_config() -> dict[str, Any]:
     return {
         "project": {"type": "default"},
         "filters": ["svf.lua"],
-        "svf-status": {status_label(s): s for s in STATUS_SYMBOL},
+        "svf-status": {s.label: s.value for s in Status},
         "format": {
             "html": {
                 "minimal": True,
@@ -264,6 +263,10 @@ def _render_batch(jobs: Sequence[Job], quarto: str, timeout: float) -> list[Outc
         root = Path(tmp)
         for res in RESOURCES:
             shutil.copy(res, root / res.name)
+        # The shared stylesheet and the Typst template with the status colours written in.
+        (root / html.STYLESHEET.name).write_text(html.stylesheet(), encoding="utf-8")
+        typ = root / "report.typ"
+        typ.write_text(typst_palette() + typ.read_text(encoding="utf-8"), encoding="utf-8")
         names = [f"r{i:04d}" for i in range(len(jobs))]
         for name, out in zip(names, outcomes, strict=True):
             try:

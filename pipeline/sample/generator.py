@@ -42,9 +42,9 @@ from pipeline.core.atomic import atomic_path
 from pipeline.core.contract import spec
 from pipeline.core.errors import UserError
 from pipeline.core.framework import DEFAULT_FRAMEWORK, Framework, Measure, load_framework
+from pipeline.core.periods import ending, start_year
 
 MANIFEST_NAME = ".sample-manifest.json"
-PERIOD = re.compile(r"^(\d{4})/(\d{2})$")
 
 #: Postcode districts inside Thurrock (Grays, Tilbury, Purfleet, South Ockendon, Stanford-le-Hope,
 #: Corringham, West Thurrock) and outside it (Chelmsford, Brentwood, Basildon, Southend, Romford,
@@ -368,20 +368,7 @@ class SampleManifest:
 
 
 # --------------------------------------------------------------------------------------------
-# periods and small helpers
-
-
-def financial_years(end_period: str, years: int) -> list[str]:
-    """The `years` UK financial years ending with `end_period` (`2025/26`), oldest first."""
-    m = PERIOD.match(end_period or "")
-    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-        raise UserError(f"end period {end_period!r} is not a UK financial year like 2025/26")
-    end = int(m.group(1))
-    return [f"{y}/{(y + 1) % 100:02d}" for y in range(end - years + 1, end + 1)]
-
-
-def _start_year(period: str) -> int:
-    return int(period[:4])
+# small helpers
 
 
 def _postcode(rng: random.Random, district: str) -> str:
@@ -492,8 +479,8 @@ def _make_partners(rng: random.Random, n: int) -> list[_Partner]:
 def _make_contracts(
     rng: random.Random, partners: list[_Partner], measures: list[Measure], periods: list[str]
 ) -> list[_Contract]:
-    first = _start_year(periods[0])
-    last = _start_year(periods[-1])
+    first = start_year(periods[0])
+    last = start_year(periods[-1])
     ids = [m.id for m in measures]
     contracts: list[_Contract] = []
     for p in partners:
@@ -504,11 +491,11 @@ def _make_contracts(
         for k in range(count):
             n = len(contracts) + 1
             # Most contracts run through the whole review window; some start part-way through.
-            start_year = (
+            first_year = (
                 rng.randint(first - 2, first) if rng.random() < 0.75 else rng.randint(first, last)
             )
-            start = dt.date(start_year, rng.choice((4, 4, 7, 10)), 1)
-            end = dt.date(max(start_year + rng.randint(3, 6), last + 1), 3, 31)
+            start = dt.date(first_year, rng.choice((4, 4, 7, 10)), 1)
+            end = dt.date(max(first_year + rng.randint(3, 6), last + 1), 3, 31)
             title = picked[k % len(picked)].format(area=rng.choice(AREAS), n=k + 1)
             value = round(rng.lognormvariate(12.5, 1.0), -2)
             chosen = sorted(rng.sample(ids, rng.randint(2, 5)))
@@ -579,7 +566,7 @@ def _make_returns(
     # Partners who stopped reporting: at least one obvious one, who owed a return the year
     # before as well as this year and sends only last year's.
     def owes(pid: str, period: str) -> bool:
-        year = _start_year(period)
+        year = start_year(period)
         return any(
             c.measures and c.start <= dt.date(year + 1, 3, 31) and c.end >= dt.date(year, 4, 1)
             for c in by_partner.get(pid, [])
@@ -608,7 +595,7 @@ def _make_returns(
         out: list[_Row] = []
         late_periods = {per for per in periods if rng.random() < 0.1}
         for per in periods:
-            year = _start_year(per)
+            year = start_year(per)
             if not owes(p.partner_id, per):
                 continue  # nothing committed that year: no return is due
             if (p.partner_id, per) in skipped:
@@ -934,7 +921,7 @@ def generate_sample(
     """
     if partners < 1 or years < 1:
         raise UserError("--partners and --years must be at least 1")
-    periods = financial_years(end_period, years)
+    periods = ending(end_period, years)
     fw = load_framework(framework or _default_framework())
     measures = [m for m in fw.measures if m.level == "partner"]
     percent_ids = frozenset(m.id for m in measures if m.is_percent)
@@ -947,7 +934,7 @@ def generate_sample(
     spend_rng = random.Random(f"svf-sample:{seed}:spend")
     fault_rng = random.Random(f"svf-sample:{seed}:faults")
     manifest = SampleManifest(seed, partners, years, periods, messy)
-    stamp = dt.datetime(_start_year(periods[-1]) + 1, 6, 1, 9, 0, 0)
+    stamp = dt.datetime(start_year(periods[-1]) + 1, 6, 1, 9, 0, 0)
 
     plist = _make_partners(data_rng, partners)
     contracts = _make_contracts(data_rng, plist, measures, periods)
@@ -1207,7 +1194,7 @@ def _write_spend(
     spend = [list(SPEND_HEADER)]
     n = 0
     for per in periods:
-        year = _start_year(per)
+        year = start_year(per)
         for _ in range(150 + 5 * len(plist)):
             n += 1
             sid, name = rng.choices(payees, cum_weights=cum_weights)[0]

@@ -15,13 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.core import periods
 from pipeline.core.atomic import write_csv, write_text
 from pipeline.core.contract import kind_of_file
 from pipeline.core.errors import ContractError, UserError
 from pipeline.core.readers import input_files, read_table
-
-#: A financial year written in a cycle id or a return: 2025/26, 2025-26, 2025_26, FY2025-2026.
-_PERIOD_IN_TEXT = re.compile(r"(?<!\d)(\d{4})\s*[-/_ ]\s*(\d{2}|\d{4})(?!\d)")
 
 COLUMNS = [
     "partner_id",
@@ -33,31 +31,6 @@ COLUMNS = [
     "status",
     "source",
 ]
-
-
-def period_from_text(text: str | None) -> str | None:
-    """The UK financial year `YYYY/YY` written in `text` (`2025-26` -> `2025/26`), or None."""
-    if not text:
-        return None
-    match = _PERIOD_IN_TEXT.search(str(text))
-    if not match:
-        return None
-    start, end = int(match.group(1)), int(match.group(2))
-    if (start + 1) % (100 if end < 100 else 10_000) != end:
-        return None
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
-def current_period(today: dt.date | None = None) -> str:
-    """The financial year (1 April to 31 March) that `today` falls in."""
-    today = today or dt.date.today()
-    start = today.year if today.month >= 4 else today.year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
-def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    start = int(period[:4])
-    return dt.date(start, 4, 1), dt.date(start + 1, 3, 31)
 
 
 def _parse_date(text: str | None) -> dt.date | None:
@@ -131,15 +104,15 @@ def build_checklist(raw_dir: Path, cycle: str, period: str | None = None) -> Che
         {"contracts": contracts, "partners": partners, "returns": returns}[kind].append(frame)
 
     if period is not None:
-        if period_from_text(period) != period:
+        if periods.in_text(period) != period:
             raise UserError(f"period {period!r} is not a UK financial year like 2025/26")
     else:
-        period = period_from_text(cycle)
+        period = periods.in_text(cycle)
         if period is None and returns:
-            seen = {period_from_text(p) for f in returns for p in f["period"].dropna()}
+            seen = {periods.in_text(p) for f in returns for p in f["period"].dropna()}
             seen.discard(None)
             period = max(seen) if seen else None  # type: ignore[type-var]
-        period = period or current_period()
+        period = period or periods.current()
 
     if not contracts:
         notes.append(
@@ -164,10 +137,10 @@ def build_checklist(raw_dir: Path, cycle: str, period: str | None = None) -> Che
             strict=True,
         ):
             # A row with no value (a returns template's row left blank) is not a return.
-            if period_from_text(per) == period and value is not None:
+            if periods.in_text(per) == period and value is not None:
                 received.setdefault((_key(cid), _key(mid)), src)
 
-    first, last = period_bounds(period)
+    first, last = (day.date() for day in periods.bounds(period))
     rows = []
     for frame in contracts:
         for rec in frame.to_dict("records"):

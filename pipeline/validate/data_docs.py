@@ -11,7 +11,6 @@ notebook, the HTML pages and the CLI show the same figures. `reports/<cycle>/dat
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import shutil
@@ -21,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.core import html
 from pipeline.core.paths import CyclePaths
 from pipeline.validate import data_docs_assets, review_page
 
@@ -70,9 +70,9 @@ _SECTION = re.compile(r'(<h5 class="m-0" >\s*)([A-Za-z_][\w]*)(\s*</h5>)')
 
 
 def _note_html(note: str) -> str:
-    """Our own note text (no partner data) as HTML: escaped, `code` spans kept."""
-    parts = html.escape(note).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    """Our own note text (no partner data) as a paragraph: escaped, `code` spans kept."""
+    template = html.environment(review_page.TEMPLATES).get_template("derived_note.html.j2")
+    return template.render(parts=note.split("`"))
 
 
 def describe_derived_columns(pages: list[Path]) -> None:
@@ -85,7 +85,7 @@ def describe_derived_columns(pages: list[Path]) -> None:
         note = derived_note(m.group(2))
         if not note:
             return m.group(0)
-        return f'{m.group(0)}<p class="m-0 mt-1 small">{_note_html(note)}</p>'
+        return m.group(0) + _note_html(note)
 
     for page in pages:
         text = page.read_text(encoding="utf-8")

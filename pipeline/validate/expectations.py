@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.core import parsing
+from pipeline.core import parsing, periods
 from pipeline.core.atomic import write_text
 from pipeline.core.contract import KINDS, Kind, spec
 from pipeline.core.errors import UserError
@@ -484,7 +484,7 @@ def suite_parameters(
     return {
         "measure_ids": sorted(framework.measure_ids),
         "council_measure_ids": sorted(m.id for m in framework.measures if m.level == "council"),
-        "current_year_start": parsing.financial_year_start(today),
+        "current_year_start": periods.year_of(today),
         "partner_ids": partner_ids,
         "contract_ids": sorted(contract_ids),
         "contract_partner_pairs": sorted(pairs),

@@ -265,15 +265,7 @@ def page_context(paths: CyclePaths, summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(context: dict[str, Any]) -> str:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=html.loader(TEMPLATES),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    env = html.environment(TEMPLATES)
     script = (TEMPLATES / "data_quality.js").read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     return env.get_template("data_quality.html.j2").render(

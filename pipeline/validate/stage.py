@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.core import cycle_year, parsing
+from pipeline.core import parsing, periods
 from pipeline.core.atomic import write_json, write_parquet
 from pipeline.core.contract import SOURCE_FILE, SOURCE_ROW, Kind, kind_of_file, spec
 from pipeline.core.errors import ContractError, UserError
@@ -671,12 +671,17 @@ def validate_cycle(
 def _quarantine_after_cycle(
     checker: _KindCheck, raw: pd.DataFrame, table: pd.DataFrame, cycle: str
 ) -> pd.DataFrame:
-    """Clean returns for a year after the cycle's own go to quarantine (`pipeline.core.cycle_year`)."""
-    later = cycle_year.after_cycle(table["period"], cycle)
-    checker._stat(cycle_year.EXPECTATION, "period", len(table), int(later.sum()))
+    """Clean returns for a year after the cycle's own go to quarantine (`pipeline.core.periods`)."""
+    later = periods.after_cycle(table["period"], cycle)
+    checker._stat(periods.AFTER_CYCLE, "period", len(table), int(later.sum()))
     failures = {
         idx: [
-            (0, "period", cycle_year.EXPECTATION, cycle_year.reason(table.at[idx, "period"], cycle))
+            (
+                0,
+                "period",
+                periods.AFTER_CYCLE,
+                periods.after_cycle_reason(table.at[idx, "period"], cycle),
+            )
         ]
         for idx in table.index[later]
     }
