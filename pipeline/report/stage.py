@@ -5,9 +5,10 @@ its stored outputs. For speed at scale (hundreds of partners) the stage does not
 re-import the pipeline and spawn a render process per partner: a pool of `jobs` worker processes
 each imports the pipeline once, then for every audience it is handed
 
-1. executes the notebook's cells in a fresh namespace (`pipeline.report.notebook_inprocess`), so no
-   state passes between audiences, and keeps the executed notebook under
-   `reports/<cycle>/notebooks/` for audit;
+1. executes the notebook with papermill and the project's in-process engine
+   (`pipeline.report.papermill_engine`, no kernel; a fresh namespace per run, so no state passes
+   between audiences), and keeps the executed notebook under `reports/<cycle>/notebooks/` for
+   audit;
 2. renders HTML (Jinja2) and PDF (Typst) in-process (`pipeline.report.render_builtin`), or calls the
    Quarto CLI (`pipeline.report.render_quarto`) when that renderer is chosen.
 
@@ -27,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
+from nbformat import NotebookNode
 
-from pipeline.core.atomic import write_bytes, write_text
+from pipeline.core.atomic import atomic_path, write_bytes, write_text
 from pipeline.core.errors import UserError
 from pipeline.core.paths import CyclePaths
 from pipeline.report.views import COUNCIL, load_cycle
@@ -126,6 +127,49 @@ def swap_in(paths: CyclePaths, staging: Path, results: Sequence[Rendered]) -> No
     shutil.rmtree(staging, ignore_errors=True)
 
 
+class NotebookFailed(UserError):
+    """A cell of the health-check notebook raised while rendering one audience's report."""
+
+
+def execute_notebook(paths: CyclePaths, audience: str) -> NotebookNode:
+    """Run the health-check notebook for `audience` with papermill and the in-process engine
+    (`papermill_engine`); the executed notebook is written (atomically) for audit and returned.
+
+    On a failing cell the partly executed notebook is kept as
+    `03_health_check.<audience>.failed.ipynb` and `NotebookFailed` names the cell and the error.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from pipeline.report.papermill_engine import NAME
+
+    nb_out = executed_path(paths, audience)
+    failed = nb_out.with_name(nb_out.stem + ".failed.ipynb")
+    params = {"cycle": paths.cycle, "workspace": str(paths.workspace), "audience": audience}
+    with atomic_path(nb_out) as tmp:
+        tmp_nb = tmp.with_suffix(".ipynb")  # papermill writes .ipynb files
+        try:
+            nb: NotebookNode = pm.execute_notebook(
+                str(paths.notebooks / NOTEBOOK),
+                str(tmp_nb),
+                parameters=params,
+                engine_name=NAME,
+                progress_bar=False,
+                request_save_on_cell_execute=False,  # written once, at the end
+            )
+            os.replace(tmp_nb, tmp)
+        except PapermillExecutionError as exc:
+            if tmp_nb.exists():
+                os.replace(tmp_nb, failed)
+            raise NotebookFailed(
+                f"{NOTEBOOK} cell {exc.cell_index + 1} failed for {audience}: "
+                f"{exc.ename}: {exc.evalue}"
+            ) from None
+        finally:
+            tmp_nb.unlink(missing_ok=True)
+    return nb
+
+
 def render_audience(
     paths: CyclePaths,
     audience: str,
@@ -135,20 +179,10 @@ def render_audience(
 ) -> Rendered:
     """Execute the notebook for one audience and render it (into `staging` when given); never
     raises (errors are returned)."""
-    from pipeline.report import notebook_inprocess
-
     start, cpu = time.perf_counter(), time.process_time()
     nb_out = executed_path(paths, audience)
-    params = {"cycle": paths.cycle, "workspace": str(paths.workspace), "audience": audience}
     try:
-        try:
-            nb = notebook_inprocess.execute(paths.notebooks / NOTEBOOK, params)
-        except notebook_inprocess.CellFailed as exc:
-            failed = getattr(exc, "notebook", None)
-            if failed is not None:
-                write_text(nb_out.with_name(nb_out.stem + ".failed.ipynb"), nbformat.writes(failed))
-            raise
-        write_text(nb_out, nbformat.writes(nb))
+        nb = execute_notebook(paths, audience)
         targets = staged(paths, output_paths(paths, audience, formats), staging)
         if renderer == "quarto":
             # Rendered afterwards, several documents per Quarto call (`render_all`).
@@ -194,6 +228,7 @@ def render_audience(
 def _warm_up() -> None:
     """Import what every render needs once per worker, before the first audience arrives."""
     import matplotlib  # noqa: F401
+    import papermill  # noqa: F401
     import typst  # noqa: F401
 
     from pipeline.report import charts, health_check, render_builtin  # noqa: F401
