@@ -37,6 +37,8 @@ from pipeline.report.views import COUNCIL, load_cycle
 
 NOTEBOOK = "03_health_check.ipynb"
 RENDERERS = ("auto", "quarto", "builtin")
+#: `pool`: worker processes on this machine (the default); `dask`: a Dask cluster.
+EXECUTORS = ("pool", "dask")
 FORMATS = ("html", "pdf")
 
 
@@ -243,16 +245,35 @@ def render_all(
     jobs: int = 2,
     on_done: Any = None,
     staging: Path | None = None,
+    executor: str = "pool",
+    scheduler: str | None = None,
 ) -> list[Rendered]:
-    """Render every audience with `jobs` worker processes (in this process when `jobs` is 1).
+    """Render every audience with `jobs` worker processes (in this process when `jobs` is 1),
+    or, with `executor="dask"`, as one Dask task each (`dask_executor`: on the cluster at
+    `scheduler`, else on a `LocalCluster` of `jobs` workers).
 
     With Quarto, the workers execute the notebooks, then `render_quarto.render_many` renders
-    them all, `jobs` Quarto projects at a time; each report's time includes its share of those.
+    them all on this machine, `jobs` Quarto projects at a time; each report's time includes its
+    share of those.
     """
+    check_executor(executor, scheduler)
     if renderer == "quarto":
-        executed = _execute_all(paths, audiences, "quarto", formats, jobs, staging=staging)
+        executed = _execute_all(
+            paths, audiences, "quarto", formats, jobs, None, staging, executor, scheduler
+        )
         return _quarto_render(executed, jobs, on_done)
-    return _execute_all(paths, audiences, renderer, formats, jobs, on_done, staging=staging)
+    return _execute_all(
+        paths, audiences, renderer, formats, jobs, on_done, staging, executor, scheduler
+    )
+
+
+def check_executor(executor: str, scheduler: str | None) -> None:
+    if executor not in EXECUTORS:
+        raise UserError(f"unknown executor {executor!r}: use pool or dask")
+    if scheduler and executor != "dask":
+        raise UserError(
+            f"--scheduler {scheduler} is for --executor dask (the executor is {executor})"
+        )
 
 
 def _execute_all(
@@ -262,9 +283,23 @@ def _execute_all(
     formats: Sequence[str],
     jobs: int,
     on_done: Any = None,
-    *,
     staging: Path | None = None,
+    executor: str = "pool",
+    scheduler: str | None = None,
 ) -> list[Rendered]:
+    if executor == "dask":
+        from pipeline.report.dask_executor import render_on_dask
+
+        return render_on_dask(
+            paths,
+            audiences,
+            renderer,
+            formats,
+            workers=jobs,
+            scheduler=scheduler,
+            staging=staging,
+            on_done=on_done,
+        )
     results: list[Rendered] = []
     jobs = max(1, min(jobs, len(audiences)))
     if jobs == 1:
@@ -323,8 +358,13 @@ def run_report_stage(
     formats: list[str] | None = None,
     jobs: int = 2,
     console: Any = None,
+    executor: str = "pool",
+    scheduler: str | None = None,
 ) -> int:
-    """Render the cycle's reports and the index page; 0 when every report was written."""
+    """Render the cycle's reports and the index page; 0 when every report was written.
+
+    `executor`: `pool` (`jobs` worker processes here) or `dask` (on the Dask cluster at
+    `scheduler`, or a `LocalCluster` of `jobs` workers); the reports are the same either way."""
     from pipeline.core.progress import NullReporter, RichReporter
     from pipeline.report.index_page import write_index
 
@@ -332,13 +372,20 @@ def run_report_stage(
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise UserError(f"unknown format {', '.join(bad) or '(none)'}: use html, pdf or html,pdf")
+    check_executor(executor, scheduler)
     engine = choose_renderer(renderer)
     if not (paths.notebooks / NOTEBOOK).exists():
         raise UserError(f"notebook not found: {paths.notebooks / NOTEBOOK}")
     data = load_cycle(paths)
     audiences = select_audiences(partners, data.partner_ids)
     reporter = RichReporter(console) if console is not None else NullReporter()
-    reporter.start(len(audiences), f"report ({engine}, {jobs} worker{'s' if jobs > 1 else ''})")
+    if executor == "dask":
+        from pipeline.report.dask_executor import describe
+
+        how = describe(scheduler, min(jobs, len(audiences)))
+    else:
+        how = f"{jobs} worker{'s' if jobs > 1 else ''}"
+    reporter.start(len(audiences), f"report ({engine}, {how})")
     start = time.perf_counter()
 
     def done(r: Rendered) -> None:
@@ -357,6 +404,8 @@ def run_report_stage(
         jobs=jobs,
         on_done=done,
         staging=staging,
+        executor=executor,
+        scheduler=scheduler,
     )
     reporter.finish()
     swap_in(paths, staging, results)
