@@ -60,7 +60,7 @@ ExecutorOpt = Annotated[
     str,
     typer.Option(
         envvar="SVF_EXECUTOR",
-        help="Where reports render: pool (worker processes here) | dask (a Dask cluster)",
+        help="Where reports render: process (a pool of --jobs worker processes here) | dask (a Dask cluster)",
     ),
 ]
 SchedulerOpt = Annotated[
@@ -291,7 +291,7 @@ def report(
     renderer: RendererOpt = None,
     formats: FormatsOpt = None,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes")] = 2,
-    executor: ExecutorOpt = "pool",
+    executor: ExecutorOpt = "process",
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Render health-check reports (council and partners) in HTML and PDF, and the index page."""
@@ -335,7 +335,7 @@ def run(
             "`cycles:` lists the cycle), so dvc.lock records the run",
         ),
     ] = None,
-    executor: ExecutorOpt = "pool",
+    executor: ExecutorOpt = "process",
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Run every stage for the cycle: validate, compute, report."""

@@ -37,8 +37,8 @@ from pipeline.report.views import COUNCIL, load_cycle
 
 NOTEBOOK = "03_health_check.ipynb"
 RENDERERS = ("auto", "quarto", "builtin")
-#: `pool`: worker processes on this machine (the default); `dask`: a Dask cluster.
-EXECUTORS = ("pool", "dask")
+#: `process`: a pool of worker processes on this machine (the default); `dask`: a Dask cluster.
+EXECUTORS = ("process", "dask")
 FORMATS = ("html", "pdf")
 
 
@@ -245,7 +245,7 @@ def render_all(
     jobs: int = 2,
     on_done: Any = None,
     staging: Path | None = None,
-    executor: str = "pool",
+    executor: str = "process",
     scheduler: str | None = None,
 ) -> list[Rendered]:
     """Render every audience with `jobs` worker processes (in this process when `jobs` is 1),
@@ -269,7 +269,7 @@ def render_all(
 
 def check_executor(executor: str, scheduler: str | None) -> None:
     if executor not in EXECUTORS:
-        raise UserError(f"unknown executor {executor!r}: use pool or dask")
+        raise UserError(f"unknown executor {executor!r}: use process or dask")
     if scheduler and executor != "dask":
         raise UserError(
             f"--scheduler {scheduler} is for --executor dask (the executor is {executor})"
@@ -284,7 +284,7 @@ def _execute_all(
     jobs: int,
     on_done: Any = None,
     staging: Path | None = None,
-    executor: str = "pool",
+    executor: str = "process",
     scheduler: str | None = None,
 ) -> list[Rendered]:
     if executor == "dask":
@@ -358,12 +358,12 @@ def run_report_stage(
     formats: list[str] | None = None,
     jobs: int = 2,
     console: Any = None,
-    executor: str = "pool",
+    executor: str = "process",
     scheduler: str | None = None,
 ) -> int:
     """Render the cycle's reports and the index page; 0 when every report was written.
 
-    `executor`: `pool` (`jobs` worker processes here) or `dask` (on the Dask cluster at
+    `executor`: `process` (a pool of `jobs` worker processes here) or `dask` (on the Dask cluster at
     `scheduler`, or a `LocalCluster` of `jobs` workers); the reports are the same either way."""
     from pipeline.core.progress import NullReporter, RichReporter
     from pipeline.report.index_page import write_index
