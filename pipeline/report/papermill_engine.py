@@ -69,8 +69,7 @@ def mime_bundle(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     if hasattr(obj, "_repr_mimebundle_"):
         result = obj._repr_mimebundle_()
         if isinstance(result, tuple):
-            data, meta = result
-            return dict(data), dict(meta or {})
+            return dict(result[0]), dict(result[1] or {})
         if result is not None:
             return dict(result), {}
     data: dict[str, Any] = {"text/plain": repr(obj)}
@@ -144,9 +143,11 @@ def _split_last_expression(source: str, filename: str) -> tuple[Any, Any]:
     """The cell's code to exec and, as IPython does, its last expression to show (or None)."""
     tree = ast.parse(source, filename=filename, mode="exec")
     last = None
+    final = tree.body[-1] if tree.body else None
     # A trailing `;` hides the value, as in IPython.
-    if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
-        last = ast.Expression(tree.body.pop().value)
+    if isinstance(final, ast.Expr) and not source.rstrip().endswith(";"):
+        tree.body.pop()
+        last = ast.Expression(final.value)
     body = compile(tree, filename, "exec")
     return body, (compile(last, filename, "eval") if last is not None else None)
 
