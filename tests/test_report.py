@@ -370,7 +370,7 @@ def test_executed_notebook_is_kept_per_audience(rendered):
 
     nb = nbformat.read(rendered.executed / "03_health_check.P002.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert len(injected) == 1 and "audience = 'P002'" in injected[0].source
+    assert len(injected) == 1 and 'audience = "P002"' in injected[0].source
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert outputs and not [o for o in outputs if o.output_type == "error"]
     assert "Canary Alpha" not in nbformat.writes(nb)
@@ -446,7 +446,7 @@ def test_audiences_share_no_state_in_one_process(tmp_path: Path):
     assert "Bluebird Beta CIC" in html
     assert "Canary Alpha" not in html and "4,321" not in html
     nb = nbformat.read(executed_path(paths, "P002"), as_version=4)
-    assert nb.metadata["svf"]["parameters"]["audience"] == "P002"
+    assert nb.metadata["papermill"]["parameters"]["audience"] == "P002"
     assert "Canary Alpha" not in nbformat.writes(nb)
 
 

@@ -7,6 +7,7 @@ with one line on stderr and exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -52,6 +53,23 @@ RendererOpt = Annotated[
 FormatsOpt = Annotated[
     str | None,
     typer.Option(help="Comma-separated: html,pdf (default: params.yaml report.formats)"),
+]
+# Where reports render changes how fast, not what: not in params.yaml (DVC would re-run the
+# stage), but an option with an environment variable, which `svf run` passes through `dvc repro`.
+ExecutorOpt = Annotated[
+    str,
+    typer.Option(
+        envvar="SVF_EXECUTOR",
+        help="Where reports render: process (a pool of --jobs worker processes here) | dask (a Dask cluster)",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        envvar="SVF_SCHEDULER",
+        help="With --executor dask: the Dask scheduler's address (tcp://host:8786); "
+        "default: a LocalCluster of --jobs worker processes on this machine",
+    ),
 ]
 
 
@@ -273,15 +291,25 @@ def report(
     renderer: RendererOpt = None,
     formats: FormatsOpt = None,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes")] = 2,
+    executor: ExecutorOpt = "process",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Render health-check reports (council and partners) in HTML and PDF, and the index page."""
-    from pipeline.report.stage import run_report_stage
+    from pipeline.report.stage import check_executor, run_report_stage
 
+    check_executor(executor, scheduler)
     partners, renderer, fmts = _report_options(workspace, partners, renderer, formats)
     paths = resolve_cycle(cycle, workspace)
     raise typer.Exit(
         run_report_stage(
-            paths, partners=partners, renderer=renderer, formats=fmts, jobs=jobs, console=console
+            paths,
+            partners=partners,
+            renderer=renderer,
+            formats=fmts,
+            jobs=jobs,
+            console=console,
+            executor=executor,
+            scheduler=scheduler,
         )
     )
 
@@ -307,12 +335,15 @@ def run(
             "`cycles:` lists the cycle), so dvc.lock records the run",
         ),
     ] = None,
+    executor: ExecutorOpt = "process",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run every stage for the cycle: validate, compute, report."""
     from pipeline.outcomes.stage import run_compute_stage
-    from pipeline.report.stage import run_report_stage
+    from pipeline.report.stage import check_executor, run_report_stage
     from pipeline.validate.stage import run_validate_stage
 
+    check_executor(executor, scheduler)
     paths = resolve_cycle(cycle, workspace)
     paths.require_raw()
     if use_dvc is not False:
@@ -336,6 +367,11 @@ def run(
                     f"{', '.join(given)}: through DVC, svf run takes these from params.yaml "
                     "(which DVC records); set them there, or add --no-dvc for a one-off run"
                 )
+            # The executor changes where the reports render, not what they say, so it is not
+            # a parameter DVC records: `svf report` under `dvc repro` reads it from these.
+            os.environ["SVF_EXECUTOR"] = executor
+            if scheduler:
+                os.environ["SVF_SCHEDULER"] = scheduler
             code = run_through_dvc(root, paths.cycle)
             if code == 0:
                 console.print(f"[bold green]done[/]: open {paths.index_html}", highlight=False)
@@ -364,7 +400,14 @@ def run(
     if code:
         raise typer.Exit(code)
     code = run_report_stage(
-        paths, partners=partners, renderer=renderer, formats=fmts, jobs=2, console=console
+        paths,
+        partners=partners,
+        renderer=renderer,
+        formats=fmts,
+        jobs=2,
+        console=console,
+        executor=executor,
+        scheduler=scheduler,
     )
     if code == 0:
         console.print(f"[bold green]done[/]: open {paths.index_html}", highlight=False)

@@ -102,7 +102,7 @@ def document_from_notebook(nb: NotebookNode) -> Document:
                             blocks.append(b)
             if blocks:
                 parts.append(Part("blocks", blocks=blocks))
-    params = (nb.metadata.get("svf") or {}).get("parameters") or {}
+    params = (nb.metadata.get("papermill") or {}).get("parameters") or {}
     return Document(
         title=str(meta.get("title") or front.get("title") or "Health check"),
         subtitle=str(meta.get("subtitle") or front.get("subtitle") or ""),

@@ -5,9 +5,10 @@ its stored outputs. For speed at scale (hundreds of partners) the stage does not
 re-import the pipeline and spawn a render process per partner: a pool of `jobs` worker processes
 each imports the pipeline once, then for every audience it is handed
 
-1. executes the notebook's cells in a fresh namespace (`pipeline.report.notebook_inprocess`), so no
-   state passes between audiences, and keeps the executed notebook under
-   `reports/<cycle>/notebooks/` for audit;
+1. executes the notebook with papermill and the project's in-process engine
+   (`pipeline.report.papermill_engine`, no kernel; a fresh namespace per run, so no state passes
+   between audiences), and keeps the executed notebook under `reports/<cycle>/notebooks/` for
+   audit;
 2. renders HTML (Jinja2) and PDF (Typst) in-process (`pipeline.report.render_builtin`), or calls the
    Quarto CLI (`pipeline.report.render_quarto`) when that renderer is chosen.
 
@@ -27,15 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
+from nbformat import NotebookNode
 
-from pipeline.core.atomic import write_bytes, write_text
+from pipeline.core.atomic import atomic_path, write_bytes, write_text
 from pipeline.core.errors import UserError
 from pipeline.core.paths import CyclePaths
 from pipeline.report.views import COUNCIL, load_cycle
 
 NOTEBOOK = "03_health_check.ipynb"
 RENDERERS = ("auto", "quarto", "builtin")
+#: `process`: a pool of worker processes on this machine (the default); `dask`: a Dask cluster.
+EXECUTORS = ("process", "dask")
 FORMATS = ("html", "pdf")
 
 
@@ -126,6 +129,49 @@ def swap_in(paths: CyclePaths, staging: Path, results: Sequence[Rendered]) -> No
     shutil.rmtree(staging, ignore_errors=True)
 
 
+class NotebookFailed(UserError):
+    """A cell of the health-check notebook raised while rendering one audience's report."""
+
+
+def execute_notebook(paths: CyclePaths, audience: str) -> NotebookNode:
+    """Run the health-check notebook for `audience` with papermill and the in-process engine
+    (`papermill_engine`); the executed notebook is written (atomically) for audit and returned.
+
+    On a failing cell the partly executed notebook is kept as
+    `03_health_check.<audience>.failed.ipynb` and `NotebookFailed` names the cell and the error.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from pipeline.report.papermill_engine import NAME
+
+    nb_out = executed_path(paths, audience)
+    failed = nb_out.with_name(nb_out.stem + ".failed.ipynb")
+    params = {"cycle": paths.cycle, "workspace": str(paths.workspace), "audience": audience}
+    with atomic_path(nb_out) as tmp:
+        tmp_nb = tmp.with_suffix(".ipynb")  # papermill writes .ipynb files
+        try:
+            nb: NotebookNode = pm.execute_notebook(
+                str(paths.notebooks / NOTEBOOK),
+                str(tmp_nb),
+                parameters=params,
+                engine_name=NAME,
+                progress_bar=False,
+                request_save_on_cell_execute=False,  # written once, at the end
+            )
+            os.replace(tmp_nb, tmp)
+        except PapermillExecutionError as exc:
+            if tmp_nb.exists():
+                os.replace(tmp_nb, failed)
+            raise NotebookFailed(
+                f"{NOTEBOOK} cell {exc.cell_index + 1} failed for {audience}: "
+                f"{exc.ename}: {exc.evalue}"
+            ) from None
+        finally:
+            tmp_nb.unlink(missing_ok=True)
+    return nb
+
+
 def render_audience(
     paths: CyclePaths,
     audience: str,
@@ -135,20 +181,10 @@ def render_audience(
 ) -> Rendered:
     """Execute the notebook for one audience and render it (into `staging` when given); never
     raises (errors are returned)."""
-    from pipeline.report import notebook_inprocess
-
     start, cpu = time.perf_counter(), time.process_time()
     nb_out = executed_path(paths, audience)
-    params = {"cycle": paths.cycle, "workspace": str(paths.workspace), "audience": audience}
     try:
-        try:
-            nb = notebook_inprocess.execute(paths.notebooks / NOTEBOOK, params)
-        except notebook_inprocess.CellFailed as exc:
-            failed = getattr(exc, "notebook", None)
-            if failed is not None:
-                write_text(nb_out.with_name(nb_out.stem + ".failed.ipynb"), nbformat.writes(failed))
-            raise
-        write_text(nb_out, nbformat.writes(nb))
+        nb = execute_notebook(paths, audience)
         targets = staged(paths, output_paths(paths, audience, formats), staging)
         if renderer == "quarto":
             # Rendered afterwards, several documents per Quarto call (`render_all`).
@@ -194,6 +230,7 @@ def render_audience(
 def _warm_up() -> None:
     """Import what every render needs once per worker, before the first audience arrives."""
     import matplotlib  # noqa: F401
+    import papermill  # noqa: F401
     import typst  # noqa: F401
 
     from pipeline.report import charts, health_check, render_builtin  # noqa: F401
@@ -208,16 +245,35 @@ def render_all(
     jobs: int = 2,
     on_done: Any = None,
     staging: Path | None = None,
+    executor: str = "process",
+    scheduler: str | None = None,
 ) -> list[Rendered]:
-    """Render every audience with `jobs` worker processes (in this process when `jobs` is 1).
+    """Render every audience with `jobs` worker processes (in this process when `jobs` is 1),
+    or, with `executor="dask"`, as one Dask task each (`dask_executor`: on the cluster at
+    `scheduler`, else on a `LocalCluster` of `jobs` workers).
 
     With Quarto, the workers execute the notebooks, then `render_quarto.render_many` renders
-    them all, `jobs` Quarto projects at a time; each report's time includes its share of those.
+    them all on this machine, `jobs` Quarto projects at a time; each report's time includes its
+    share of those.
     """
+    check_executor(executor, scheduler)
     if renderer == "quarto":
-        executed = _execute_all(paths, audiences, "quarto", formats, jobs, staging=staging)
+        executed = _execute_all(
+            paths, audiences, "quarto", formats, jobs, None, staging, executor, scheduler
+        )
         return _quarto_render(executed, jobs, on_done)
-    return _execute_all(paths, audiences, renderer, formats, jobs, on_done, staging=staging)
+    return _execute_all(
+        paths, audiences, renderer, formats, jobs, on_done, staging, executor, scheduler
+    )
+
+
+def check_executor(executor: str, scheduler: str | None) -> None:
+    if executor not in EXECUTORS:
+        raise UserError(f"unknown executor {executor!r}: use process or dask")
+    if scheduler and executor != "dask":
+        raise UserError(
+            f"--scheduler {scheduler} is for --executor dask (the executor is {executor})"
+        )
 
 
 def _execute_all(
@@ -227,9 +283,23 @@ def _execute_all(
     formats: Sequence[str],
     jobs: int,
     on_done: Any = None,
-    *,
     staging: Path | None = None,
+    executor: str = "process",
+    scheduler: str | None = None,
 ) -> list[Rendered]:
+    if executor == "dask":
+        from pipeline.report.dask_executor import render_on_dask
+
+        return render_on_dask(
+            paths,
+            audiences,
+            renderer,
+            formats,
+            workers=jobs,
+            scheduler=scheduler,
+            staging=staging,
+            on_done=on_done,
+        )
     results: list[Rendered] = []
     jobs = max(1, min(jobs, len(audiences)))
     if jobs == 1:
@@ -288,8 +358,13 @@ def run_report_stage(
     formats: list[str] | None = None,
     jobs: int = 2,
     console: Any = None,
+    executor: str = "process",
+    scheduler: str | None = None,
 ) -> int:
-    """Render the cycle's reports and the index page; 0 when every report was written."""
+    """Render the cycle's reports and the index page; 0 when every report was written.
+
+    `executor`: `process` (a pool of `jobs` worker processes here) or `dask` (on the Dask cluster at
+    `scheduler`, or a `LocalCluster` of `jobs` workers); the reports are the same either way."""
     from pipeline.core.progress import NullReporter, RichReporter
     from pipeline.report.index_page import write_index
 
@@ -297,13 +372,20 @@ def run_report_stage(
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise UserError(f"unknown format {', '.join(bad) or '(none)'}: use html, pdf or html,pdf")
+    check_executor(executor, scheduler)
     engine = choose_renderer(renderer)
     if not (paths.notebooks / NOTEBOOK).exists():
         raise UserError(f"notebook not found: {paths.notebooks / NOTEBOOK}")
     data = load_cycle(paths)
     audiences = select_audiences(partners, data.partner_ids)
     reporter = RichReporter(console) if console is not None else NullReporter()
-    reporter.start(len(audiences), f"report ({engine}, {jobs} worker{'s' if jobs > 1 else ''})")
+    if executor == "dask":
+        from pipeline.report.dask_executor import describe
+
+        how = describe(scheduler, min(jobs, len(audiences)))
+    else:
+        how = f"{jobs} worker{'s' if jobs > 1 else ''}"
+    reporter.start(len(audiences), f"report ({engine}, {how})")
     start = time.perf_counter()
 
     def done(r: Rendered) -> None:
@@ -322,6 +404,8 @@ def run_report_stage(
         jobs=jobs,
         on_done=done,
         staging=staging,
+        executor=executor,
+        scheduler=scheduler,
     )
     reporter.finish()
     swap_in(paths, staging, results)
