@@ -80,10 +80,7 @@ class Status(StrEnum):
     @classmethod
     def of(cls, value: object) -> Status:
         """The status a word names; `no data` for anything else (None, NaN, an unknown word)."""
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.NO_DATA
+        return _BY_WORD.get(value, cls.NO_DATA) if isinstance(value, str) else cls.NO_DATA
 
     @classmethod
     def of_label(cls, text: object) -> Status | None:
@@ -91,7 +88,8 @@ class Status(StrEnum):
         return _BY_LABEL.get(str(text))
 
 
-_BY_LABEL = {s.label: s for s in Status}
+_BY_WORD: dict[str, Status] = {s.value: s for s in Status}
+_BY_LABEL: dict[str, Status] = {s.label: s for s in Status}
 
 
 def status_label(status: object) -> str:

@@ -67,18 +67,18 @@ def table(
     `statuses` keeps each row's status word so a renderer colours the cell without reading the
     label back.
     """
-    rows = [list(r) for r in rows]
+    cells: list[list[Any]] = [list(r) for r in rows]
     statuses: list[str] | None = None
     if status_col is not None:
         shown = [
             c if isinstance(c, Status) else Status.of_label(c)
-            for c in (r[status_col] for r in rows)
+            for c in (r[status_col] for r in cells)
         ]
         statuses = ["" if s is None else s.value for s in shown]
-        for r, s in zip(rows, shown, strict=True):
+        for r, s in zip(cells, shown, strict=True):
             if s is not None:
                 r[status_col] = s.label
-    body = [["" if c is None else str(c) for c in r] for r in rows]
+    body = [["" if c is None else str(c) for c in r] for r in cells]
     return {
         "type": "table",
         "caption": caption,

@@ -132,7 +132,7 @@ def pandoc(markdown: str, to: str) -> str:
 
 def _status_class(word: str) -> str:
     """The class of a status cell, from the status word the table block keeps for each row."""
-    return Status(word).css_class if word else ""
+    return Status.of(word).css_class if word else ""
 
 
 @lru_cache(maxsize=1)
