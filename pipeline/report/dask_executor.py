@@ -18,6 +18,7 @@ machine runs the tasks (and is closed afterwards). Workers should run one thread
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import uuid
@@ -90,6 +91,8 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
+            # Its own errors only: a slow worker shutdown is not the analyst's business.
+            silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
     ):
