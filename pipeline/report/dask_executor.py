@@ -90,7 +90,9 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            # No fixed port (the default 8787 may be taken): the scheduler's HTTP server and
+            # any dashboard on a free one.
+            dashboard_address=":0",
             # Its own errors only: a slow worker shutdown is not the analyst's business.
             silence_logs=logging.ERROR,
         ) as cluster,
