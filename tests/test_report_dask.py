@@ -76,7 +76,7 @@ def test_a_failing_audience_on_dask_is_reported_and_the_others_written(tmp_path:
         )
     )
     nbformat.write(nb, notebook)
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
         code = run_report_stage(
             paths,
             partners="P001,P002",

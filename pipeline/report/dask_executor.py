@@ -18,6 +18,7 @@ machine runs the tasks (and is closed afterwards). Workers should run one thread
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import uuid
@@ -89,7 +90,11 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            # No fixed port (the default 8787 may be taken): the scheduler's HTTP server and
+            # any dashboard on a free one.
+            dashboard_address=":0",
+            # Its own errors only: a slow worker shutdown is not the analyst's business.
+            silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
     ):
