@@ -19,6 +19,7 @@ import base64
 import math
 import string
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 MIME = "application/vnd.svf.blocks+json"
@@ -64,24 +65,46 @@ def bullets(items: Iterable[str]) -> Block:
     return {"type": "list", "items": [str(i) for i in items]}
 
 
+@dataclass(frozen=True)
+class Col:
+    """A table column: its heading and how its cells read. `numeric`: figures, right-aligned;
+    `status`: status labels, marked with their status (at most one per table)."""
+
+    heading: str
+    numeric: bool = False
+    status: bool = False
+
+
+def num(heading: str) -> Col:
+    """A column of figures (right-aligned)."""
+    return Col(heading, numeric=True)
+
+
+def status_column(heading: str) -> Col:
+    """The column of status labels."""
+    return Col(heading, status=True)
+
+
 def table(
-    columns: Sequence[str],
+    columns: Sequence[str | Col],
     rows: Iterable[Sequence[Any]],
     *,
     caption: str = "",
-    numeric: Sequence[int] = (),
-    status_col: int | None = None,
     widths: Sequence[float] | None = None,
 ) -> Block:
-    """A real table: header row, body rows of text; `numeric` columns are right-aligned."""
+    """A real table: header row, body rows of text. A column given as `num(heading)` is
+    right-aligned, one given as `status_column(heading)` holds status labels; a plain heading is
+    text."""
+    cols = [c if isinstance(c, Col) else Col(str(c)) for c in columns]
     body = [["" if c is None else str(c) for c in r] for r in rows]
+    status = [i for i, c in enumerate(cols) if c.status]
     return {
         "type": "table",
         "caption": caption,
-        "columns": [str(c) for c in columns],
+        "columns": [c.heading for c in cols],
         "rows": body,
-        "numeric": list(numeric),
-        "status_col": status_col,
+        "numeric": [i for i, c in enumerate(cols) if c.numeric],
+        "status_col": status[0] if status else None,
         "widths": list(widths) if widths else None,
     }
 
