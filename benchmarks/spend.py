@@ -162,7 +162,7 @@ def main() -> None:
         t_compute = time.perf_counter() - t
         cpu = time.process_time() - cpu
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        year = outcomes.findings["spend"]["by_period"]["2024/25"]
+        year = outcomes.findings.spend.by_period["2024/25"]
         print(
             f"validate: {t_validate:.1f} s ({spend_file.clean:,} spend lines clean, "
             f"{spend_file.quarantined:,} quarantined)"

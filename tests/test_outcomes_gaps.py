@@ -66,12 +66,12 @@ def test_social_value_is_value_times_proxy_labelled_as_estimate():
     assert row(o.measures, "partner", "CS1-02", "2024/25", partner="P1")["value_gbp"] == 3432.0
     assert row(o.measures, "borough", "CS5-01", "2024/25")["value_gbp"] == 512.0
     assert math.isnan(row(o.measures, "borough", "CS2-01", "2024/25")["value_gbp"])
-    sv = o.findings["social_value"]
-    assert sv["estimate"] is True and "Estimate" in sv["label"]
-    assert sv["borough"] == 3944.0
-    assert sv["by_theme"] == {"CS1": 3432.0, "CS2": 0.0, "CS3": 0.0, "CS4": 0.0, "CS5": 512.0}
-    assert sv["by_partner"] == {"P1": 3432.0, "P2": 512.0}
-    used = {u["key"]: u for u in sv["proxies_used"]}
+    sv = o.findings.social_value
+    assert sv.estimate is True and "Estimate" in sv.label
+    assert sv.borough == 3944.0
+    assert sv.by_theme == {"CS1": 3432.0, "CS2": 0.0, "CS3": 0.0, "CS4": 0.0, "CS5": 512.0}
+    assert sv.by_partner == {"P1": 3432.0, "P2": 512.0}
+    used = {u["key"]: u for u in sv.proxies_used}
     assert set(used) == {"volunteering_hour", "carbon_tonne"}
     assert (
         used["carbon_tonne"]["price_year"] == 2020
@@ -85,7 +85,7 @@ def test_licensed_proxy_values_override_the_defaults():
         {"volunteering_hour": Proxy("volunteering_hour", 20.0, "Own licence", 2025)}
     )
     o = compute_outcomes(r, p, contracts([]), fw)
-    sv = o.findings["social_value"]
-    assert sv["by_partner"]["P1"] == pytest.approx(6000.0)  # 300 x 20
-    used = {u["key"]: u for u in sv["proxies_used"]}
+    sv = o.findings.social_value
+    assert sv.by_partner["P1"] == pytest.approx(6000.0)  # 300 x 20
+    used = {u["key"]: u for u in sv.proxies_used}
     assert used["volunteering_hour"]["source"] == "Own licence"

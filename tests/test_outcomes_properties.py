@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.outcomes.rollup import LEVEL_KEYS, prepare_returns, roll_up
-from pipeline.outcomes.stage import compute_outcomes, jsonable
+from pipeline.outcomes.stage import compute_outcomes
 
 PERIODS = ["2022/23", "2023/24", "2024/25"]
 
@@ -85,6 +85,6 @@ def test_shuffling_input_rows_changes_nothing(rows, rnd):
     second = compute_outcomes(r.iloc[order], p.iloc[::-1], c.iloc[corder], FRAMEWORK)
     pd.testing.assert_frame_equal(first.measures, second.measures)
     pd.testing.assert_frame_equal(first.theme_status, second.theme_status)
-    assert json.dumps(jsonable(first.findings), sort_keys=True) == json.dumps(
-        jsonable(second.findings), sort_keys=True
+    assert json.dumps(first.findings.to_json(), sort_keys=True) == json.dumps(
+        second.findings.to_json(), sort_keys=True
     )

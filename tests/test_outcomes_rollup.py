@@ -137,6 +137,8 @@ def test_no_returns_at_all_is_a_clear_error():
 def test_malformed_period_names_file_row_and_column():
     from pipeline.core.errors import UserError
 
-    bad = returns([("P1", "C1", "CS2-06", "2024/25", 1), ("P1", "C1", "CS2-06", "2024-25", 1)])
+    bad = returns([("P1", "C1", "CS2-06", "2024/25", 1), ("P1", "C1", "CS2-06", "2023/24", 1)])
+    # Not a table the validate stage would write (its schema refuses it): compute says so too.
+    bad.loc[1, "period"] = "2024-25"
     with pytest.raises(UserError, match=r"returns.csv, row 3, column period: '2024-25'"):
         compute_outcomes(bad, partners(["P1"]), contracts([]), FRAMEWORK)

@@ -189,7 +189,7 @@ def test_enforcement_end_to_end():
         ]
     )
     o = compute_outcomes(r, partners(["P1", "P2"]), contracts([]), FRAMEWORK)
-    assert [(e["contract_id"], e["current"]) for e in o.findings["enforcement"]] == [("C1", True)]
+    assert [(e.contract_id, e.current) for e in o.findings.enforcement] == [("C1", True)]
 
 
 def test_endorsement_needs_every_reported_measure_on_track_and_a_target():
@@ -209,7 +209,7 @@ def test_endorsement_needs_every_reported_measure_on_track_and_a_target():
     )
     c = contracts([("C4", "P4", "CS2-06;CS2-04"), ("C5", "P5", "CS2-06;CS2-04")])
     o = compute_outcomes(r, partners(["P1", "P2", "P3", "P4", "P5"]), c, FRAMEWORK)
-    assert o.findings["endorsement"] == ["P1"]
+    assert o.findings.endorsement == ["P1"]
 
 
 def test_status_without_target_follows_the_like_for_like_change_not_a_new_contract():

@@ -75,7 +75,7 @@ def test_partner_that_stopped_reporting_shows_no_return_not_zero():
     assert b["prev_value"] == 10 and b["yoy_pct"] == -50
     # Like for like (P1 alone, 4 -> 5) it is a 25% rise.
     assert (b["lfl_partners"], b["lfl_yoy_pct"]) == (1, 25)
-    assert o.findings["coverage"] == {"2023/24": 2, "2024/25": 1}
+    assert o.findings.coverage == {"2023/24": 2, "2024/25": 1}
 
 
 def test_ended_contract_is_not_expected_to_report():
@@ -88,7 +88,7 @@ def test_ended_contract_is_not_expected_to_report():
     # C2 committed to CS2-06 and was running in 2023/24 but sent nothing: a return to chase.
     assert row(m, "contract", "CS2-06", "2023/24", contract="C2")["status"] == "no return"
     assert row(m, "partner", "CS2-06", "2023/24", partner="P2")["status"] == "no return"
-    assert [(e["contract_id"], e["reported_before"]) for e in o.findings["missing_returns"]] == []
+    assert [(e.contract_id, e.reported_before) for e in o.findings.missing_returns] == []
 
 
 def test_coverage_change_is_flagged_and_like_for_like_separates_it():

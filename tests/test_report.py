@@ -183,7 +183,7 @@ def test_suppression_threshold_comes_from_params(tmp_path: Path):
     paths.params.write_text("report:\n  min_partners_for_borough: 4\n")
     view = load_view(paths.cycle, paths.workspace, "P001")
     assert view.measures.query("level == 'borough'")["value"].isna().all()
-    assert view.findings["social_value"]["borough"] is None
+    assert view.findings.social_value.borough is None
     assert "fewer than 4 partners" in str(hc.partner_borough(view).blocks)
     assert load_view(paths.cycle, paths.workspace, "council").measures["value"].notna().any()
 

@@ -9,6 +9,7 @@ import pytest
 from _outcomes_frames import FRAMEWORK, contracts, partners, returns
 
 from pipeline.core.errors import UserError
+from pipeline.core.tables import SPEND, SUPPLIERS
 from pipeline.outcomes.spend import (
     classify_spend,
     load_local_districts,
@@ -46,34 +47,43 @@ def test_normalised_names_ignore_case_punctuation_and_legal_form():
 
 
 def _spend():
-    spend = pd.DataFrame(
+    """A council's spend and supplier register as the validate stage writes them."""
+    names = ["Local Charity", "Beta Services Limited", "Unknown Co", "Gamma", "Local Charity"]
+    dates = ["2024-04-01", "2024-09-30", "2025-01-15", "2025-03-31", "2025-04-01"]
+    amounts = [100.0, 300.0, 100.0, 500.0, 50.0]
+    ids = ["S1", None, "S99", "S4", "S1"]
+    spend = SPEND.build(
         {
+            "source_file": "spend.csv",
+            "source_row": i + 2,
             "body": "Thurrock Council",
-            "date": pd.to_datetime(
-                ["2024-04-01", "2024-09-30", "2025-01-15", "2025-03-31", "2025-04-01"]
-            ),
-            "transaction_number": ["T1", "T2", "T3", "T4", "T5"],
-            "amount": [100.0, 300.0, 100.0, 500.0, 50.0],
-            "supplier_name": [
-                "Local Charity",
-                "Beta Services Limited",
-                "Unknown Co",
-                "Gamma",
-                "Local Charity",
-            ],
-            "supplier_id": ["S1", None, "S99", "S4", "S1"],
-            "expense_area": None,
-            "expense_type": None,
+            "date": date,
+            "date_precision": "day",
+            "transaction_number": f"T{i + 1}",
+            "amount": amount,
+            "supplier_name": name,
+            "supplier_id": sid,
+            "redacted": False,
         }
+        for i, (name, date, amount, sid) in enumerate(zip(names, dates, amounts, ids, strict=True))
     )
-    suppliers = pd.DataFrame(
+    suppliers = SUPPLIERS.build(
         {
-            "supplier_id": ["S1", "S2", "S4"],
-            "name": ["Local Charity", "BETA SERVICES LTD", "Gamma"],
-            "postcode": ["RM17 6SL", "E1 6AN", None],
-            "type": ["vcfs", "private", "public"],
-            "sme": pd.array([True, False, pd.NA], dtype="boolean"),
+            "source_file": "suppliers.csv",
+            "source_row": i + 2,
+            "supplier_id": sid,
+            "name": name,
+            "postcode": postcode,
+            "type": kind,
+            "sme": sme,
         }
+        for i, (sid, name, postcode, kind, sme) in enumerate(
+            [
+                ("S1", "Local Charity", "RM17 6SL", "vcfs", True),
+                ("S2", "BETA SERVICES LTD", "E1 6AN", "private", False),
+                ("S4", "Gamma", None, "public", None),
+            ]
+        )
     )
     return spend, suppliers
 
@@ -129,7 +139,7 @@ def test_council_measures_in_measures_table_with_year_on_year():
     assert council.loc[("CS2-02", "2025/26"), "yoy_abs"] == 90
     assert council.loc[("CS2-03", "2024/25"), "value"] == 10
     assert council["partner_id"].isna().all() and (council["theme"] == "CS2").all()
-    by_period = o.findings["spend"]["by_period"]
+    by_period = o.findings.spend.by_period
     assert by_period["2024/25"]["local_unclassified_share"] == 60
     assert math.isnan(council.loc[("CS2-02", "2024/25"), "value_gbp"])
 

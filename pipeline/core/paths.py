@@ -82,6 +82,10 @@ class CyclePaths:
     def measures(self) -> Path:
         return self.clean / "measures.parquet"
 
+    @property
+    def findings(self) -> Path:
+        return self.clean / "findings.json"
+
     # reports
     @property
     def reports(self) -> Path:

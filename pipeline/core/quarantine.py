@@ -21,17 +21,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.contract import SOURCE_COLUMNS, Kind, normalise, spec
+from pipeline.core.tables import QUARANTINE
 
-QUARANTINE_COLUMNS = (
-    "kind",
-    "source_file",
-    "source_row",
-    "column",
-    "expectation",
-    "reason",
-    "partner_id",
-    "record",
-)
+QUARANTINE_COLUMNS = QUARANTINE.columns
 
 BLANK = "row_is_not_blank"
 HEADER = "row_is_not_a_repeated_header"

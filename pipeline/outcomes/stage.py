@@ -9,8 +9,7 @@ notebook with papermill and shows its progress. Method: `docs/outcomes.md`.
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,21 @@ import pandas as pd
 
 from pipeline.core import atomic
 from pipeline.core.errors import UserError
+from pipeline.core.findings import (
+    Enforcement,
+    Findings,
+    Gaps,
+    LocalArea,
+    MissingReturn,
+    SocialValue,
+    SpendFindings,
+    jsonable,
+)
 from pipeline.core.framework import Framework, load_framework, load_proxies
 from pipeline.core.paths import CyclePaths
 from pipeline.core.periods import sort_key
 from pipeline.core.progress import NullReporter, Reporter
-from pipeline.core.settings import load_params
+from pipeline.core.settings import Settings, load_settings
 from pipeline.core.status import (
     NO_DATA,
     NO_RETURN,
@@ -35,6 +44,7 @@ from pipeline.core.status import (
     missing_returns_list,
     theme_status,
 )
+from pipeline.core.tables import MEASURES, QUARANTINE, THEME_STATUS
 from pipeline.outcomes.gaps import find_gaps
 from pipeline.outcomes.rollup import (
     LEVEL_KEYS,
@@ -58,41 +68,10 @@ from pipeline.outcomes.spend import (
 from pipeline.outcomes.yoy import add_like_for_like, add_yoy
 
 NOTEBOOK = "02_outcomes.ipynb"
-DISTRICTS = "data/reference/local_postcode_districts.csv"
-#: ONS code of Thurrock Council, the default authority for an ONS postcode lookup.
-THURROCK_CODE = "E06000034"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-#: Columns of `measures.parquet`: the interface columns first, then helpers for the reports.
-MEASURE_COLUMNS = [
-    "level",
-    "partner_id",
-    "contract_id",
-    "theme",
-    "measure_id",
-    "period",
-    "value",
-    "n_returns",
-    "partners_covered",
-    "target",
-    "achieved_share",
-    "prev_period",
-    "prev_value",
-    "yoy_abs",
-    "yoy_pct",
-    "improved",
-    "status",
-    "value_gbp",
-    "unit",
-    "direction",
-    "prev_partners_covered",
-    "lfl_contracts",
-    "lfl_partners",
-    "lfl_value",
-    "lfl_prev_value",
-    "lfl_yoy_pct",
-    "unclassified_share",
-]
+#: Columns of `measures.parquet` (the schema `pipeline.core.tables.MEASURES`).
+MEASURE_COLUMNS = list(MEASURES.columns)
 LEVEL_ORDER = {"council": 0, "borough": 1, "partner": 2, "contract": 3}
 
 
@@ -102,7 +81,7 @@ class Outcomes:
 
     measures: pd.DataFrame
     theme_status: pd.DataFrame
-    findings: dict[str, Any]
+    findings: Findings
     spend_shares: pd.DataFrame | None = None
     plots: dict[str, pd.DataFrame] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -236,25 +215,23 @@ def compute_outcomes(
     gaps = find_gaps(contracts, framework, latest)
     rep.advance(label="social value")
     coverage = prepared.groupby("period")["partner_id"].nunique()
-    findings: dict[str, Any] = {
-        "latest_period": latest,
-        "periods": periods,
-        "coverage": {str(p): int(n) for p, n in coverage.items()},
-        "partners_registered": int(partners["partner_id"].nunique())
+    findings = Findings(
+        latest_period=latest,
+        periods=periods,
+        coverage={str(p): int(n) for p, n in coverage.items()},
+        partners_registered=int(partners["partner_id"].nunique())
         if "partner_id" in partners
         else 0,
-        "thresholds": {
-            "on_track": th.on_track,
-            "at_risk": th.at_risk,
-            "flat_tolerance_pct": th.flat_tolerance_pct,
-        },
-        "enforcement": enforcement(measures, latest),
-        "missing_returns": missing_returns_list(measures, latest),
-        "endorsement": endorsement(measures, latest),
-        "gaps": gaps,
-        "social_value": summarise_social_value(measures, framework, latest),
-        "spend": spend_findings(shares, unmatched) if shares is not None else None,
-    }
+        thresholds=th,
+        enforcement=[Enforcement(**e) for e in enforcement(measures, latest)],
+        missing_returns=[MissingReturn(**e) for e in missing_returns_list(measures, latest)],
+        endorsement=endorsement(measures, latest),
+        gaps=Gaps.from_json(gaps),
+        social_value=SocialValue.from_json(summarise_social_value(measures, framework, latest)),
+        spend=SpendFindings.from_json(spend_findings(shares, unmatched))
+        if shares is not None
+        else None,
+    )
     outcomes = Outcomes(measures, themes, findings, shares)
     outcomes.plots = plot_tables(measures, findings)
     outcomes.metrics = headline_metrics(measures, themes, findings)
@@ -274,7 +251,7 @@ def _order(measures: pd.DataFrame) -> pd.DataFrame:
     return order.drop(columns="_lvl").reset_index(drop=True)
 
 
-def plot_tables(measures: pd.DataFrame, findings: dict[str, Any]) -> dict[str, pd.DataFrame]:
+def plot_tables(measures: pd.DataFrame, findings: Findings) -> dict[str, pd.DataFrame]:
     """DVC plot data: per theme, the borough figure of each measure per period (tidy)."""
     plots: dict[str, pd.DataFrame] = {}
     top = measures[measures["level"].isin(["borough", "council"])]
@@ -295,18 +272,18 @@ def plot_tables(measures: pd.DataFrame, findings: dict[str, Any]) -> dict[str, p
     for theme, rows in top.groupby("theme", sort=True):
         plots[f"outcomes_{theme}"] = rows[cols].reset_index(drop=True)
     plots["coverage"] = pd.DataFrame(
-        {"period": list(findings["coverage"]), "partners": list(findings["coverage"].values())}
+        {"period": list(findings.coverage), "partners": list(findings.coverage.values())}
     )
     return plots
 
 
 def headline_metrics(
-    measures: pd.DataFrame, themes: pd.DataFrame, findings: dict[str, Any]
+    measures: pd.DataFrame, themes: pd.DataFrame, findings: Findings
 ) -> dict[str, Any]:
     """DVC metrics: headline figures for the latest period, per theme (flat-ish JSON)."""
-    latest = findings["latest_period"]
-    sv = findings["social_value"]
-    gaps = findings["gaps"]
+    latest = findings.latest_period
+    sv = findings.social_value
+    gaps = findings.gaps
     per_theme: dict[str, Any] = {}
     rows = themes[(themes["level"] == "borough") & (themes["period"] == latest)]
     for r in rows.itertuples():
@@ -318,26 +295,26 @@ def headline_metrics(
             "off_track": int(r.n_off_track),
             "no_data": int(r.n_no_data),
             "no_target": int(r.n_no_target),
-            "social_value_gbp": sv["by_theme"].get(str(r.theme), 0.0),
-            "contract_value_share": gaps["theme_contract_value_share"].get(str(r.theme)),
+            "social_value_gbp": sv.by_theme.get(str(r.theme), 0.0),
+            "contract_value_share": gaps.theme_contract_value_share.get(str(r.theme)),
         }
     latest_returns = measures[(measures["level"] == "contract") & (measures["period"] == latest)][
         "n_returns"
     ].sum()
     metrics: dict[str, Any] = {
         "latest_period": latest,
-        "partners_reporting": findings["coverage"].get(str(latest), 0),
-        "partners_registered": findings["partners_registered"],
+        "partners_reporting": findings.coverage.get(str(latest), 0),
+        "partners_registered": findings.partners_registered,
         "returns": int(latest_returns),
-        "social_value_gbp": sv["borough"],
-        "enforcement_current": sum(1 for e in findings["enforcement"] if e["current"]),
-        "endorsed_partners": len(findings["endorsement"]),
-        "uncovered_measures": len(gaps["uncovered_measures"]),
-        "contracts_without_outcomes": len(gaps["contracts_without_outcomes"]),
+        "social_value_gbp": sv.borough,
+        "enforcement_current": sum(1 for e in findings.enforcement if e.current),
+        "endorsed_partners": len(findings.endorsement),
+        "uncovered_measures": len(gaps.uncovered_measures),
+        "contracts_without_outcomes": len(gaps.contracts_without_outcomes),
         "themes": per_theme,
     }
-    if findings.get("spend"):
-        by_period = findings["spend"]["by_period"]
+    if findings.spend:
+        by_period = findings.spend.by_period
         if by_period:
             last = max(by_period)
             metrics["spend"] = {
@@ -359,23 +336,6 @@ def headline_metrics(
     return metrics
 
 
-def jsonable(obj: Any) -> Any:
-    """Replace NaN/NA with None and numpy scalars with Python ones, so the JSON is valid."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    if obj is None or obj is pd.NA or obj is pd.NaT:
-        return None
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        return None if math.isnan(float(obj)) else float(obj)
-    return obj
-
-
 # ---------------------------------------------------------------------------- I/O around it
 
 
@@ -391,11 +351,11 @@ def _reference(paths: CyclePaths, relative: str | Path) -> Path:
 
 
 def resolve_framework(
-    paths: CyclePaths, proxies: str | Path | None, params: dict[str, Any]
+    paths: CyclePaths, proxies: str | Path | None, settings: Settings
 ) -> Framework:
     """The framework, with proxy values overridden by `proxies` (CLI) or params `compute.proxies`."""
     framework = load_framework(_reference(paths, "data/reference/framework.yaml"))
-    chosen = proxies or params.get("compute", {}).get("proxies")
+    chosen = proxies or settings.compute.proxies
     if chosen:
         path = Path(chosen)
         if not path.is_absolute():
@@ -435,21 +395,20 @@ def _add_spend_reading(paths: CyclePaths, outcomes: Outcomes) -> None:
             paths.quarantine, columns=["kind", "source_file", "source_row", "expectation", "reason"]
         )
         if paths.quarantine.exists()
-        else pd.DataFrame(
-            columns=["kind", "source_file", "source_row", "column", "expectation", "reason"]
-        )
+        else QUARANTINE.empty()
     )
-    block = outcomes.findings.get("spend") or {"by_period": {}}
-    block["reading"] = spend_reading(validation, quarantine)
-    outcomes.findings["spend"] = block
+    block = outcomes.findings.spend or SpendFindings()
+    outcomes.findings = replace(
+        outcomes.findings, spend=replace(block, reading=spend_reading(validation, quarantine))
+    )
 
 
 def compute_cycle(
     paths: CyclePaths, *, proxies: str | Path | None = None, reporter: Reporter | None = None
 ) -> Outcomes:
     """Read the cycle's clean tables, compute, and write every output (atomically)."""
-    params = load_params(paths.params)
-    framework = resolve_framework(paths, proxies, params)
+    settings = load_settings(paths.params)
+    framework = resolve_framework(paths, proxies, settings)
     returns = _read(paths, "returns", True)
     partners = _read(paths, "partners", True)
     contracts = _read(paths, "contracts", True)
@@ -457,22 +416,26 @@ def compute_cycle(
     suppliers = _read(paths, "suppliers", False)
     districts: frozenset[str] = frozenset()
     lookup = None
+    area = None
     if spend is not None:
-        settings = params.get("compute", {})
-        districts = load_local_districts(
-            _reference(paths, settings.get("local_postcode_districts") or DISTRICTS)
-        )
-        if settings.get("postcode_lookup"):
+        local = settings.compute
+        districts = load_local_districts(_reference(paths, local.local_postcode_districts))
+        if local.postcode_lookup:
             lookup = load_postcode_lookup(
-                paths.workspace / settings["postcode_lookup"],
-                str(settings.get("local_authority_code") or THURROCK_CODE),
+                paths.workspace / local.postcode_lookup, local.local_authority_code
             )
+        area = LocalArea(
+            districts=sorted(districts),
+            districts_file=local.local_postcode_districts,
+            postcode_lookup=local.postcode_lookup,
+            local_authority_code=local.local_authority_code,
+        )
     outcomes = compute_outcomes(
         returns,
         partners,
         contracts,
         framework,
-        Thresholds.from_params(params),
+        settings.status,
         spend=spend,
         suppliers=suppliers,
         local_districts=districts,
@@ -480,15 +443,19 @@ def compute_cycle(
         reporter=reporter,
     )
     _add_spend_reading(paths, outcomes)
+    if area is not None and outcomes.findings.spend is not None:
+        # What the report states as "postcode districts used": what was used here.
+        spend_block = replace(outcomes.findings.spend, local_area=area)
+        outcomes.findings = replace(outcomes.findings, spend=spend_block)
     write_outcomes(paths, outcomes)
     return outcomes
 
 
 def write_outcomes(paths: CyclePaths, outcomes: Outcomes) -> None:
     """Write measures, theme status, findings, DVC metrics and plot data."""
-    atomic.write_parquet(paths.measures, outcomes.measures)
-    atomic.write_parquet(paths.clean / "theme_status.parquet", outcomes.theme_status)
-    atomic.write_json(paths.clean / "findings.json", jsonable(outcomes.findings))
+    MEASURES.write(paths.measures, outcomes.measures)
+    THEME_STATUS.write(paths.clean_table("theme_status"), outcomes.theme_status)
+    outcomes.findings.write(paths.findings)
     atomic.write_json(paths.metrics / "outcomes.json", jsonable(outcomes.metrics))
     for name, frame in outcomes.plots.items():
         atomic.write_csv(paths.plots / f"{name}.csv", frame)
@@ -527,30 +494,30 @@ def run_compute_stage(
         )
     finally:
         reporter.finish()
-    findings = json.loads((paths.clean / "findings.json").read_text(encoding="utf-8"))
-    sv = findings["social_value"]
+    findings = Findings.read(paths.findings)
+    sv = findings.social_value
     console.print(
-        f"[green]computed[/] {paths.measures} for {findings['latest_period']}: "
-        f"{findings['coverage'].get(str(findings['latest_period']), 0)} partners reporting, "
-        f"{len(findings.get('missing_returns') or [])} missing returns to chase, "
-        f"{sum(1 for e in findings['enforcement'] if e['current'])} contract measures off track "
-        f"two years running, {len(findings['endorsement'])} partners endorsed, "
-        f"{len(findings['gaps']['uncovered_measures'])} measures uncovered, "
-        f"social value estimate GBP {sv['borough']:,.0f}",
+        f"[green]computed[/] {paths.measures} for {findings.latest_period}: "
+        f"{findings.coverage.get(str(findings.latest_period), 0)} partners reporting, "
+        f"{len(findings.missing_returns)} missing returns to chase, "
+        f"{sum(1 for e in findings.enforcement if e.current)} contract measures off track "
+        f"two years running, {len(findings.endorsement)} partners endorsed, "
+        f"{len(findings.gaps.uncovered_measures)} measures uncovered, "
+        f"social value estimate GBP {sv.borough or 0:,.0f}",
         highlight=False,
     )
-    spend = findings.get("spend") or {}
-    if spend.get("by_period"):
+    spend = findings.spend
+    if spend and spend.by_period:
         from rich.markup import escape
 
-        last = max(spend["by_period"])
-        year = spend["by_period"][last]
+        last = max(spend.by_period)
+        year = spend.by_period[last]
         rate = year.get("matched_share")
-        top = spend.get("top_unmatched") or []
+        top = spend.top_unmatched
         console.print(
             f"spend {last}: GBP {year['total_gbp']:,.2f} in {year['payments']:,} payments; "
             f"supplier match rate {'n/a' if rate is None else f'{rate:.1f}%'}; "
-            f"{spend.get('unmatched_suppliers', 0)} suppliers not in the register"
+            f"{spend.unmatched_suppliers} suppliers not in the register"
             + (f" (most spend: {escape(str(top[0]['name']))})" if top else "")
             + "; `svf suppliers` lists them",
             highlight=False,

@@ -19,6 +19,7 @@ import base64
 import math
 import string
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pipeline.core.status import Status
@@ -52,22 +53,41 @@ def bullets(items: Iterable[str]) -> Block:
     return {"type": "list", "items": [str(i) for i in items]}
 
 
+@dataclass(frozen=True)
+class Col:
+    """A table column: its heading and how its cells read. `numeric`: figures, right-aligned;
+    `status`: status labels, marked with their status (at most one per table)."""
+
+    heading: str
+    numeric: bool = False
+    status: bool = False
+
+
+def num(heading: str) -> Col:
+    """A column of figures (right-aligned)."""
+    return Col(heading, numeric=True)
+
+
+def status_column(heading: str) -> Col:
+    """The column of status labels."""
+    return Col(heading, status=True)
+
+
 def table(
-    columns: Sequence[str],
+    columns: Sequence[str | Col],
     rows: Iterable[Sequence[Any]],
     *,
     caption: str = "",
-    numeric: Sequence[int] = (),
-    status_col: int | None = None,
     widths: Sequence[float] | None = None,
 ) -> Block:
-    """A real table: header row, body rows of text; `numeric` columns are right-aligned.
-
-    The `status_col` cell of a row is a `Status` (shown as its label, `✔ on track`) or empty;
-    `statuses` keeps each row's status word so a renderer colours the cell without reading the
-    label back.
-    """
+    """A real table: header row, body rows of text. A column given as `num(heading)` is
+    right-aligned; one given as `status_column(heading)` holds statuses: each cell a `Status`
+    (shown as its label, `✔ on track`) or empty, and `statuses` keeps each row's status word so a
+    renderer colours the cell without reading the label back. A plain heading is text."""
+    cols = [c if isinstance(c, Col) else Col(str(c)) for c in columns]
     cells: list[list[Any]] = [list(r) for r in rows]
+    status = [i for i, c in enumerate(cols) if c.status]
+    status_col = status[0] if status else None
     statuses: list[str] | None = None
     if status_col is not None:
         shown = [
@@ -82,9 +102,9 @@ def table(
     return {
         "type": "table",
         "caption": caption,
-        "columns": [str(c) for c in columns],
+        "columns": [c.heading for c in cols],
         "rows": body,
-        "numeric": list(numeric),
+        "numeric": [i for i, c in enumerate(cols) if c.numeric],
         "status_col": status_col,
         "statuses": statuses,
         "widths": list(widths) if widths else None,

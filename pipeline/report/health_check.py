@@ -11,11 +11,11 @@ import re
 from collections import namedtuple
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from pipeline.core.findings import LocalArea
 from pipeline.core.framework import Measure
 from pipeline.core.status import (
     AT_RISK,
@@ -33,7 +33,7 @@ from pipeline.core.status import (
 from pipeline.report import blocks as rb
 from pipeline.report import charts
 from pipeline.report.blocks import Blocks
-from pipeline.report.views import AudienceView, report_params, suppressed_reason
+from pipeline.report.views import AudienceView, suppressed_reason
 
 fmt = charts.fmt_number
 _num = rb.as_number
@@ -92,12 +92,8 @@ def _change(r: Any) -> str:
 
 
 def _thresholds(view: AudienceView) -> Thresholds:
-    t = view.findings.get("thresholds") or {}
-    return Thresholds(
-        float(t.get("on_track", Thresholds.on_track)),
-        float(t.get("at_risk", Thresholds.at_risk)),
-        float(t.get("flat_tolerance_pct", Thresholds.flat_tolerance_pct)),
-    )
+    """The status thresholds the compute stage judged by (recorded in findings.json)."""
+    return view.findings.thresholds
 
 
 def _measure(view: AudienceView, mid: str) -> Measure | None:
@@ -119,6 +115,15 @@ def _tuples(frame: pd.DataFrame) -> Iterator[Any]:
     `bool` rather than NumPy scalars, equal in value."""
     row = _row_type(tuple(str(c) for c in frame.columns))
     return map(row._make, zip(frame.index, *frame.to_numpy(dtype=object).T, strict=True))
+
+
+def _short(view: AudienceView, mid: str, unknown: str | None = None) -> str:
+    """A measure's short name; for an id the framework does not know, `unknown` (default: the
+    id itself)."""
+    m = _measure(view, mid)
+    if m is not None:
+        return m.short
+    return mid if unknown is None else unknown
 
 
 def _rows(view: AudienceView, level: str) -> pd.DataFrame:
@@ -213,8 +218,8 @@ def council_summary(view: AudienceView) -> Blocks:
     """Page one: the summary a councillor reads first, then every theme at a glance."""
     fw = view.framework
     ts = _theme_counts(view, "borough").set_index("theme")
-    sv = view.findings.get("social_value") or {}
-    coverage = (view.findings.get("coverage") or {}).get(view.latest_period)
+    sv = view.findings.social_value
+    coverage = view.findings.coverage.get(view.latest_period)
     n_partners = len(view.partners)
     statuses = [str(ts.loc[t.code, "status"]) if t.code in ts.index else NO_DATA for t in fw]
     on = sum(s == ON_TRACK for s in statuses)
@@ -227,7 +232,7 @@ def council_summary(view: AudienceView) -> Blocks:
                 ("Themes on track", f"{on} of {len(fw.themes)}", f"in {view.latest_period}"),
                 (
                     "Social value",
-                    fmt(_num(sv.get("borough")) or 0.0, "GBP"),
+                    fmt(_num(sv.borough) or 0.0, "GBP"),
                     "estimated from proxy values",
                 ),
                 (
@@ -278,20 +283,18 @@ def council_summary(view: AudienceView) -> Blocks:
             [
                 "Theme",
                 "Ambition",
-                "Status",
-                "On track",
-                "At risk",
-                "Off track",
-                "No target",
-                "No data",
+                rb.status_column("Status"),
+                rb.num("On track"),
+                rb.num("At risk"),
+                rb.num("Off track"),
+                rb.num("No target"),
+                rb.num("No data"),
             ],
             [
                 [f"{code} {name}", fw.theme(code).ambition, Status.of(st), a, b, c_, d, e]
                 for code, name, st, a, b, c_, d, e in items
             ],
             caption=f"Theme status in {view.latest_period} (borough, all partners)",
-            numeric=(3, 4, 5, 6, 7),
-            status_col=2,
             widths=(1.3, 2.6, 1.1, 0.6, 0.6, 0.6, 0.6, 0.6),
         )
     )
@@ -335,7 +338,7 @@ def council_sentences(view: AudienceView) -> list[str]:
         + (f" ({', '.join(on)})" if on else "")
         + (f"; off track: {', '.join(off)}." if off else ".")
     ]
-    coverage = (view.findings.get("coverage") or {}).get(latest)
+    coverage = view.findings.coverage.get(latest)
     out.append(
         f"{coverage or 0} of {len(view.partners)} registered partners made a return for {latest}."
     )
@@ -347,14 +350,14 @@ def council_sentences(view: AudienceView) -> list[str]:
         for word, group in (("improvement", better), ("decline", worse)):
             if group:
                 r = group[0]
-                m = _measure(view, r.measure_id) or _dummy(r.measure_id)
                 out.append(
-                    f"The biggest like-for-like {word} was {r.measure_id} {m.short}: "
+                    f"The biggest like-for-like {word} was {r.measure_id} "
+                    f"{_short(view, r.measure_id)}: "
                     f"{_pct(r.lfl_yoy_pct)} on the {_n(int(r.lfl_contracts), 'contract')} that "
                     "reported it in both years."
                 )
-    missing = view.findings.get("missing_returns") or []
-    who = len({m.get("partner_id") for m in missing})
+    missing = view.findings.missing_returns
+    who = len({m.partner_id for m in missing})
     out.append(
         f"{_n(len(missing), 'committed return')} for {latest} "
         f"{'is' if len(missing) == 1 else 'are'} missing from {_n(who, 'partner')}: "
@@ -362,14 +365,14 @@ def council_sentences(view: AudienceView) -> list[str]:
         if missing
         else f"Every committed return for {latest} came in."
     )
-    current = [e for e in view.findings.get("enforcement") or [] if e.get("current")]
+    current = [e for e in view.findings.enforcement if e.current]
     out.append(
         f"{_n(len(current), 'contract measure')} {'has' if len(current) == 1 else 'have'} been "
         "off track two years running: consider enforcement (see Contracts for enforcement)."
         if current
         else "No contract measure has been off track two years running."
     )
-    endorsed = view.findings.get("endorsement") or []
+    endorsed = view.findings.endorsement
     names = _names(view)
     out.append(
         f"{_n(len(endorsed), 'partner')} met every commitment with a target and can be endorsed: "
@@ -377,7 +380,7 @@ def council_sentences(view: AudienceView) -> list[str]:
         if endorsed
         else "No partner met every commitment this year, so none is endorsed."
     )
-    by_period = ((view.findings.get("spend") or {}).get("by_period")) or {}
+    by_period = view.findings.spend.by_period if view.findings.spend else {}
     if by_period:
         p = max(by_period)
         s = by_period[p]
@@ -422,10 +425,10 @@ def headline_changes(view: AudienceView, limit: int = 6) -> Blocks:
                 [
                     "Measure",
                     "",
-                    prev,
-                    view.latest_period,
-                    "Change",
-                    "Contracts in both years",
+                    rb.num(prev),
+                    rb.num(view.latest_period),
+                    rb.num("Change"),
+                    rb.num("Contracts in both years"),
                     "Direction",
                 ],
                 rows,
@@ -433,7 +436,6 @@ def headline_changes(view: AudienceView, limit: int = 6) -> Blocks:
                     "Largest like-for-like changes across the borough: figures over the same "
                     "contracts in both years"
                 ),
-                numeric=(2, 3, 4, 5),
                 widths=(0.8, 2.4, 0.9, 0.9, 0.8, 1, 1),
             )
         )
@@ -442,7 +444,7 @@ def headline_changes(view: AudienceView, limit: int = 6) -> Blocks:
             rb.para(
                 ("b", "Not comparable: "),
                 "; ".join(
-                    f"{r.measure_id} {(_measure(view, r.measure_id) or _dummy(r.measure_id)).short}"
+                    f"{r.measure_id} {_short(view, r.measure_id)}"
                     for r in _tuples(other.sort_values("measure_id"))
                 )
                 + ". No contract returned these in both years, so a change would only show "
@@ -471,18 +473,20 @@ def _measure_table(view: AudienceView, rows: pd.DataFrame, *, coverage: bool) ->
                 str(int(r.partners_covered)) if _num(r.partners_covered) is not None else "0"
             )
         body.append(line)
-    cols = ["Measure", "", view.latest_period, "Target", "Achieved", "Change", "Status"]
+    cols: list[str | rb.Col] = [
+        "Measure",
+        "",
+        rb.num(view.latest_period),
+        rb.num("Target"),
+        rb.num("Achieved"),
+        rb.num("Change"),
+        rb.status_column("Status"),
+    ]
     widths = [0.8, 2.4, 0.9, 0.9, 0.8, 1, 1.1]
     if coverage:
-        cols.append("Partners")
+        cols.append(rb.num("Partners"))
         widths.append(0.7)
-    return rb.table(
-        cols,
-        body,
-        numeric=(2, 3, 4, 5, 7) if coverage else (2, 3, 4, 5),
-        status_col=6,
-        widths=widths,
-    )
+    return rb.table(cols, body, widths=widths)
 
 
 def _series(
@@ -597,19 +601,17 @@ def _council_measure_table(view: AudienceView, rows: pd.DataFrame) -> rb.Block:
         [
             "Measure",
             "",
-            "Share of council spend",
-            "Change",
-            "Status",
-            "Payments",
-            "Suppliers paid",
+            rb.num("Share of council spend"),
+            rb.num("Change"),
+            rb.status_column("Status"),
+            rb.num("Payments"),
+            rb.num("Suppliers paid"),
         ],
         body,
         caption=(
             f"Council-level measures in {view.latest_period}: computed from the council's own "
             "spend, not reported by partners (see the spend section)"
         ),
-        numeric=(2, 3, 5, 6),
-        status_col=4,
         widths=(0.8, 2.4, 1, 0.9, 1.1, 0.8, 0.8),
     )
 
@@ -630,21 +632,13 @@ def council_targets(view: AudienceView) -> Blocks:
     items = [
         (
             r.measure_id,
-            (_measure(view, r.measure_id) or _dummy(r.measure_id)).short,
+            _short(view, r.measure_id),
             float(r.achieved_share),
             str(r.status),
         )
         for r in _tuples(latest)
     ]
     return Blocks([charts.target_chart(f"Target against actual, {view.latest_period}", items)])
-
-
-def _dummy(mid: str) -> Any:
-    class _M:
-        short = mid
-        unit = "count"
-
-    return _M()
 
 
 #: The spend shares the council report shows: findings.json `spend` flag and its label.
@@ -661,21 +655,19 @@ def _pts(v: Any) -> str:
     return "—" if f is None else f"{f:+.1f} pts"
 
 
-def _local_districts(workspace: str | Path) -> tuple[list[str], str, dict[str, Any]]:
-    """The postcode districts counted as in the borough (from the compute settings in
-    params.yaml, as the compute stage read them), the file they came from, and the settings."""
-    settings = report_params(Path(workspace) / "params.yaml").get("compute") or {}
-    name = str(settings.get("local_postcode_districts") or "")
-    path = Path(name) if Path(name).is_absolute() else Path(workspace) / name
-    if name and not path.is_file():  # as compute does: the project's own copy otherwise
-        path = Path(__file__).resolve().parents[2] / name
-    if not name or not path.is_file():
-        return [], name, settings
-    frame = pd.read_csv(path, dtype=str)
-    if "district" not in frame.columns:
-        return [], name, settings
-    districts = frame["district"].dropna().str.upper().str.replace(r"\s+", "", regex=True)
-    return sorted(set(districts)), name, settings
+def _where_local(area: LocalArea | None) -> str:
+    """What counted as in the borough, as the compute stage recorded it in findings.json."""
+    if area is None:  # findings written before the compute stage recorded it
+        return "not recorded (re-run svf compute)."
+    listed = f"{', '.join(area.districts) or 'none listed'} ({area.districts_file})"
+    if area.postcode_lookup:
+        return (
+            f"{listed}. A full postcode counts as in the borough when the ONS postcode lookup "
+            f"{area.postcode_lookup} places it in local authority "
+            f"{area.local_authority_code}; a postcode given only as a "
+            "district counts when the district is listed."
+        )
+    return f"{listed}. A supplier counts as in the borough when its postcode district is listed."
 
 
 def _spend_reading_blocks(reading: dict[str, Any]) -> list[rb.Block]:
@@ -716,10 +708,15 @@ def _spend_reading_blocks(reading: dict[str, Any]) -> list[rb.Block]:
             )
     blocks: list[rb.Block] = [
         rb.table(
-            ["Spend file", "Outcome", "Lines", "Payments used", "Lines set aside"],
+            [
+                "Spend file",
+                "Outcome",
+                rb.num("Lines"),
+                rb.num("Payments used"),
+                rb.num("Lines set aside"),
+            ],
             rows,
             caption="Council spend files read for this review",
-            numeric=(2, 3, 4),
             widths=(2.2, 1.4, 0.8, 1, 1),
         )
     ]
@@ -729,13 +726,13 @@ def _spend_reading_blocks(reading: dict[str, Any]) -> list[rb.Block]:
     return blocks
 
 
-def council_spend(view: AudienceView, workspace: str | Path = ".") -> Blocks:
+def council_spend(view: AudienceView) -> Blocks:
     """Council only: the share of the council's spend with local, SME and VCFS suppliers, with
     what was read of the spend files, what was refused and why, the redacted and unclassified
     shares and the supplier match rate."""
-    spend = view.findings.get("spend") or {}
-    by_period = spend.get("by_period") or {}
-    reading_blocks = _spend_reading_blocks(spend.get("reading") or {})
+    spend = view.findings.spend
+    by_period = spend.by_period if spend else {}
+    reading_blocks = _spend_reading_blocks((spend.reading if spend else None) or {})
     if not by_period:
         if reading_blocks:
             return Blocks(
@@ -757,20 +754,9 @@ def council_spend(view: AudienceView, workspace: str | Path = ".") -> Blocks:
                 )
             ]
         )
+    assert spend is not None  # by_period is not empty
     periods = sorted(by_period)
-    districts, source, settings = _local_districts(workspace)
-    listed = f"{', '.join(districts) or 'none listed'} ({source})"
-    if settings.get("postcode_lookup"):
-        where = (
-            f"{listed}. A full postcode counts as in the borough when the ONS postcode lookup "
-            f"{settings['postcode_lookup']} places it in local authority "
-            f"{settings.get('local_authority_code') or 'E06000034'}; a postcode given only as a "
-            "district counts when the district is listed."
-        )
-    else:
-        where = (
-            f"{listed}. A supplier counts as in the borough when its postcode district is listed."
-        )
+    where = _where_local(spend.local_area)
     blocks: list[rb.Block] = [
         rb.para(
             "Spend from the council's published spend over £500, joined to the supplier "
@@ -784,7 +770,14 @@ def council_spend(view: AudienceView, workspace: str | Path = ".") -> Blocks:
         rb.para(("b", "Postcode districts used: "), where),
         *reading_blocks,
         rb.table(
-            ["Year", "Spend", "Payments", "Suppliers paid", "Redacted", "Matched to the register"],
+            [
+                "Year",
+                rb.num("Spend"),
+                rb.num("Payments"),
+                rb.num("Suppliers paid"),
+                rb.num("Redacted"),
+                rb.num("Matched to the register"),
+            ],
             [
                 [
                     p,
@@ -800,11 +793,16 @@ def council_spend(view: AudienceView, workspace: str | Path = ".") -> Blocks:
                 "Council spend by financial year (redacted: share of spend; matched: share of "
                 "the spend naming a supplier whose supplier is in the register)"
             ),
-            numeric=(1, 2, 3, 4, 5),
             widths=(0.8, 1.3, 0.9, 1, 0.9, 1.2),
         ),
         rb.table(
-            ["Year", "Spend with", "Share of all spend", "Unclassified", "Change since last year"],
+            [
+                "Year",
+                "Spend with",
+                rb.num("Share of all spend"),
+                rb.num("Unclassified"),
+                rb.num("Change since last year"),
+            ],
             [
                 [
                     p,
@@ -820,17 +818,16 @@ def council_spend(view: AudienceView, workspace: str | Path = ".") -> Blocks:
                 "Share of council spend with local, SME and voluntary-sector suppliers "
                 "(change in percentage points; redacted spend is in neither column)"
             ),
-            numeric=(2, 3, 4),
             widths=(0.8, 2.6, 1, 1, 1.1),
         ),
     ]
-    top = spend.get("top_unmatched") or []
+    top = spend.top_unmatched
     if top:
         blocks.append(
             rb.para(
                 ("b", "Suppliers not yet in the register, most spend first: "),
                 "; ".join(f"{t['name']} ({fmt(_num(t['spend_gbp']), 'GBP')})" for t in top[:5])
-                + f". {spend.get('unmatched_suppliers', len(top))} suppliers in all; "
+                + f". {spend.unmatched_suppliers} suppliers in all; "
                 "the command svf suppliers writes them to a register to complete.",
             )
         )
@@ -838,47 +835,38 @@ def council_spend(view: AudienceView, workspace: str | Path = ".") -> Blocks:
 
 
 def council_gaps(view: AudienceView) -> Blocks:
-    gaps = view.findings.get("gaps") or {}
+    gaps = view.findings.gaps
     fw = view.framework
     blocks: list[rb.Block] = []
-    uncovered = gaps.get("uncovered_measures") or []
+    uncovered = gaps.uncovered_measures
     if uncovered:
         blocks.append(rb.para(("b", "Measures no contract commits to: "), ""))
-        blocks.append(
-            rb.bullets(f"{mid} {(_measure(view, mid) or _dummy(mid)).short}" for mid in uncovered)
-        )
-    outcomes = gaps.get("uncovered_outcomes") or []
+        blocks.append(rb.bullets(f"{mid} {_short(view, mid)}" for mid in uncovered))
+    outcomes = gaps.uncovered_outcomes
     if outcomes:
         blocks.append(rb.para(("b", "Outcomes with no committed measure: "), ""))
-        blocks.append(rb.bullets(str(o) for o in outcomes))
-    no_outcomes = gaps.get("contracts_without_outcomes") or []
+        blocks.append(rb.bullets(f"{o.theme}: {o.outcome}" for o in outcomes))
+    no_outcomes = gaps.contracts_without_outcomes
     if no_outcomes:
         names = _names(view)
         blocks.append(
             rb.table(
                 ["Contract", "Partner", "Title"],
                 [
-                    [
-                        c.get("contract_id"),
-                        names.get(str(c.get("partner_id")), _text(c.get("partner_id"))),
-                        _text(c.get("title")),
-                    ]
-                    if isinstance(c, dict)
-                    else [str(c), "", ""]
+                    [c.contract_id, names.get(c.partner_id, c.partner_id), _text(c.title)]
                     for c in no_outcomes
                 ],
                 caption="Current contracts that commit to no outcome measure",
                 widths=(1, 2, 3),
             )
         )
-    share = gaps.get("theme_contract_value_share") or {}
+    share = gaps.theme_contract_value_share
     if share:
         blocks.append(
             rb.table(
-                ["Theme", "Share of contract value committed to it"],
+                ["Theme", rb.num("Share of contract value committed to it")],
                 [[f"{t.code} {t.name}", _share(share.get(t.code))] for t in fw],
                 caption="Where committed contract value goes, by theme",
-                numeric=(1,),
                 widths=(2, 2),
             )
         )
@@ -895,8 +883,8 @@ def council_attention(view: AudienceView) -> Blocks:
     """Two lists with two different actions: returns to chase, and contracts for enforcement."""
     names = _names(view)
     latest = view.latest_period
-    missing = view.findings.get("missing_returns") or []
-    enforcement = [e for e in view.findings.get("enforcement") or [] if e.get("current")]
+    missing = view.findings.missing_returns
+    enforcement = [e for e in view.findings.enforcement if e.current]
     blocks: list[rb.Block] = [rb.heading("Returns to chase", 3, anchor="chase")]
     if missing:
         blocks.append(
@@ -911,11 +899,10 @@ def council_attention(view: AudienceView) -> Blocks:
                 ["Contract", "Partner", "Measure", "Returned in an earlier year"],
                 [
                     [
-                        e.get("contract_id"),
-                        names.get(str(e.get("partner_id")), _text(e.get("partner_id"))),
-                        f"{e.get('measure_id')} "
-                        f"{(_measure(view, str(e.get('measure_id'))) or _dummy('')).short}",
-                        "yes" if e.get("reported_before") else "no, never returned",
+                        e.contract_id,
+                        names.get(e.partner_id, e.partner_id),
+                        f"{e.measure_id} {_short(view, e.measure_id, unknown='')}",
+                        "yes" if e.reported_before else "no, never returned",
                     ]
                     for e in missing
                 ],
@@ -941,12 +928,11 @@ def council_attention(view: AudienceView) -> Blocks:
                 ["Contract", "Partner", "Measure", "Years off track", "Against target"],
                 [
                     [
-                        e.get("contract_id"),
-                        names.get(str(e.get("partner_id")), _text(e.get("partner_id"))),
-                        f"{e.get('measure_id')} "
-                        f"{(_measure(view, str(e.get('measure_id'))) or _dummy('')).short}",
-                        ", ".join(e.get("periods") or []),
-                        "yes" if e.get("against_target") else "no",
+                        e.contract_id,
+                        names.get(e.partner_id, e.partner_id),
+                        f"{e.measure_id} {_short(view, e.measure_id, unknown='')}",
+                        ", ".join(e.periods),
+                        "yes" if e.against_target else "no",
                     ]
                     for e in enforcement
                 ],
@@ -957,7 +943,7 @@ def council_attention(view: AudienceView) -> Blocks:
     else:
         blocks.append(rb.note("No contract measure has been off track two years running."))
     blocks.append(rb.heading("Partners to endorse", 3, anchor="endorse"))
-    endorsed = view.findings.get("endorsement") or []
+    endorsed = view.findings.endorsement
     if endorsed:
         blocks.append(
             rb.table(
@@ -995,14 +981,18 @@ def partner_status_table(view: AudienceView) -> Blocks:
     return Blocks(
         [
             rb.table(
-                ["Partner", "Name", "Overall status", "Rows sent", "Rows rejected"],
+                [
+                    "Partner",
+                    "Name",
+                    rb.status_column("Overall status"),
+                    rb.num("Rows sent"),
+                    rb.num("Rows rejected"),
+                ],
                 rows,
                 caption=(
                     f"Partners in {view.latest_period} (overall: the worst status among the "
                     "partner's measures)"
                 ),
-                numeric=(3, 4),
-                status_col=2,
                 widths=(0.8, 2.6, 1.2, 0.8, 0.9),
             )
         ]
@@ -1060,7 +1050,14 @@ def data_quality(view: AudienceView, link_prefix: str = "../") -> Blocks:
     if failing:
         blocks.append(
             rb.table(
-                ["File kind", "Check", "Column", "Rows checked", "Failed", "Pass rate"],
+                [
+                    "File kind",
+                    "Check",
+                    "Column",
+                    rb.num("Rows checked"),
+                    rb.num("Failed"),
+                    rb.num("Pass rate"),
+                ],
                 [
                     [
                         _text(e.get("kind")),
@@ -1073,7 +1070,6 @@ def data_quality(view: AudienceView, link_prefix: str = "../") -> Blocks:
                     for e in failing
                 ],
                 caption="Checks that rejected rows",
-                numeric=(3, 4, 5),
                 widths=(0.9, 2.6, 1, 0.8, 0.7, 0.8),
             )
         )
@@ -1093,10 +1089,11 @@ def data_quality(view: AudienceView, link_prefix: str = "../") -> Blocks:
     return Blocks(blocks)
 
 
-def appendix(view: AudienceView, workspace: str | Path = ".") -> Blocks:
-    """The framework's own wording and the method: roll-up, status rules, proxies."""
+def appendix(view: AudienceView) -> Blocks:
+    """The framework's own wording and the method: roll-up, status rules (with the thresholds
+    the compute stage judged by), proxies."""
     fw = view.framework
-    th = Thresholds.from_params(report_params(Path(workspace) / "params.yaml"))
+    th = _thresholds(view)
     blocks: list[rb.Block] = [
         rb.heading("Method", 3),
         rb.bullets(
@@ -1119,10 +1116,9 @@ def appendix(view: AudienceView, workspace: str | Path = ".") -> Blocks:
     if proxies:
         blocks.append(
             rb.table(
-                ["Proxy", "GBP per unit", "Source"],
+                ["Proxy", rb.num("GBP per unit"), "Source"],
                 [[p.key, f"£{p.gbp_per_unit:,.2f}", p.source] for p in proxies.values()],
                 caption="Proxy values",
-                numeric=(1,),
                 widths=(1.2, 0.9, 4),
             )
         )
@@ -1164,7 +1160,7 @@ def partner_summary(view: AudienceView) -> Blocks:
     committed = _committed(view)
     counts = mine["status"].value_counts()
     overall = _overall(view).get(view.audience, NO_DATA)
-    sv = ((view.findings.get("social_value") or {}).get("by_partner") or {}).get(view.audience)
+    sv = view.findings.social_value.by_partner.get(view.audience)
     rejected = len(view.quarantine)
     sent = _num(((view.validation.get("partners") or {}).get(view.audience) or {}).get("rows"))
     blocks: list[rb.Block] = [
@@ -1202,7 +1198,7 @@ def partner_summary(view: AudienceView) -> Blocks:
         items = [
             (
                 r.measure_id,
-                (_measure(view, r.measure_id) or _dummy(r.measure_id)).short,
+                _short(view, r.measure_id),
                 float(r.achieved_share),
                 str(r.status),
             )
@@ -1250,27 +1246,24 @@ def partner_sentences(view: AudienceView) -> list[str]:
     for word, want in (("improvement", "better"), ("decline", "worse")):
         hit = next((r for r, d in judged if d == want), None)
         if hit is not None:
-            m = _measure(view, hit.measure_id) or _dummy(hit.measure_id)
             out.append(
                 f"Your biggest like-for-like {word} since last year was {hit.measure_id} "
-                f"{m.short}: {_pct(hit.lfl_yoy_pct)}."
+                f"{_short(view, hit.measure_id)}: {_pct(hit.lfl_yoy_pct)}."
             )
-    sv = _num(
-        ((view.findings.get("social_value") or {}).get("by_partner") or {}).get(view.audience)
-    )
+    sv = _num(view.findings.social_value.by_partner.get(view.audience))
     if sv is not None:
         out.append(
             f"Your figures for {latest} are worth an estimated {fmt(sv, 'GBP')} in social value."
         )
-    enforcement = [e for e in view.findings.get("enforcement") or [] if e.get("current")]
+    enforcement = [e for e in view.findings.enforcement if e.current]
     if enforcement:
         out.append(
             f"{len(enforcement)} of your contract measures "
             f"{'has' if len(enforcement) == 1 else 'have'} been off track two years running ("
-            + ", ".join(f"{e.get('contract_id')} {e.get('measure_id')}" for e in enforcement)
+            + ", ".join(f"{e.contract_id} {e.measure_id}" for e in enforcement)
             + "); the council may raise them under the contract."
         )
-    if view.audience in (view.findings.get("endorsement") or []):
+    if view.audience in view.findings.endorsement:
         out.append(
             "Every measure you reported against a target is on track and no committed return "
             "is missing: the council will endorse your contribution."
@@ -1304,8 +1297,7 @@ def partner_commitments(view: AudienceView) -> Blocks:
                 c.contract_id,
                 c.title,
                 fmt(_num(c.value_gbp), "GBP"),
-                "; ".join(f"{m} {(_measure(view, m) or _dummy(m)).short}" for m in measures)
-                or "none",
+                "; ".join(f"{m} {_short(view, m)}" for m in measures) or "none",
                 "yes" if bool(c.linked_to_subject_matter) else "no (contract terms)",
             ]
         )
@@ -1314,10 +1306,15 @@ def partner_commitments(view: AudienceView) -> Blocks:
     return Blocks(
         [
             rb.table(
-                ["Contract", "Title", "Value", "Committed measures", "Linked to subject matter"],
+                [
+                    "Contract",
+                    "Title",
+                    rb.num("Value"),
+                    "Committed measures",
+                    "Linked to subject matter",
+                ],
                 rows,
                 caption="Your contracts and the outcomes you committed to",
-                numeric=(2,),
                 widths=(0.9, 1.8, 1, 2.8, 1.1),
             )
         ]
@@ -1347,11 +1344,17 @@ def partner_history(view: AudienceView) -> Blocks:
         )
     blocks: list[rb.Block] = [
         rb.table(
-            ["Measure", "Year", "Value", "Target", "Achieved", "Change", "Status"],
+            [
+                "Measure",
+                "Year",
+                rb.num("Value"),
+                rb.num("Target"),
+                rb.num("Achieved"),
+                rb.num("Change"),
+                rb.status_column("Status"),
+            ],
             body,
             caption="Your returns by year (change: like for like, the same contracts both years)",
-            numeric=(2, 3, 4, 5),
-            status_col=6,
             widths=(0.9, 0.9, 1, 1, 0.9, 1, 1.2),
         )
     ]
@@ -1391,10 +1394,9 @@ def partner_social_value(view: AudienceView) -> Blocks:
     return Blocks(
         [
             rb.table(
-                ["Measure", "", view.latest_period, "Social value"],
+                ["Measure", "", rb.num(view.latest_period), rb.num("Social value")],
                 rows,
                 caption="Social value you delivered (figure times proxy value)",
-                numeric=(2, 3),
                 widths=(0.9, 2.8, 1.2, 1.2),
             )
         ]
@@ -1427,10 +1429,9 @@ def partner_rejected(view: AudienceView) -> Blocks:
                 f"{'it' if len(q) == 1 else 'them'} again with your next return."
             ),
             rb.table(
-                ["File", "Row", "Column", "Why"],
+                ["File", rb.num("Row"), "Column", "Why"],
                 rows,
                 caption="Rows we could not accept",
-                numeric=(1,),
                 widths=(1.4, 0.5, 1, 4),
             ),
         ]
@@ -1516,14 +1517,19 @@ def partner_borough(view: AudienceView) -> Blocks:
         )
     blocks: list[rb.Block] = [
         rb.table(
-            ["Measure", "", "Last year", view.latest_period, "Change", "Borough status"],
+            [
+                "Measure",
+                "",
+                rb.num("Last year"),
+                rb.num(view.latest_period),
+                rb.num("Change"),
+                rb.status_column("Borough status"),
+            ],
             rows,
             caption=(
                 "The borough as a whole (all partners together) on your measures; change: like "
                 "for like"
             ),
-            numeric=(2, 3, 4),
-            status_col=5,
             widths=(0.9, 2.5, 1, 1, 0.8, 1.2),
         )
     ]

@@ -35,7 +35,7 @@ def build_index(
     from pipeline.report.health_check import pass_rates
     from pipeline.report.stage import executed_path, output_paths
 
-    latest = str(data.findings.get("latest_period") or "")
+    latest = str(data.findings.latest_period or "")
     status = partner_status(data, latest)
     rates = pass_rates(data.validation)
     names = {str(r.partner_id): str(r.name) for r in data.partners.itertuples()}

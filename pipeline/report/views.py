@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.errors import UserError
+from pipeline.core.findings import Findings, SocialValue
 from pipeline.core.framework import Framework, load_framework
 from pipeline.core.paths import CyclePaths
-from pipeline.core.quarantine import QUARANTINE_COLUMNS
-from pipeline.core.settings import DEFAULTS, load_params
+from pipeline.core.settings import ReportSettings, Settings, load_settings
+from pipeline.core.tables import QUARANTINE
 
 COUNCIL = "council"
 
@@ -44,7 +45,7 @@ CHANGE_FIGURES = (
     "lfl_value",
     "lfl_prev_value",
 )
-DEFAULT_MIN_PARTNERS = int(DEFAULTS["report"]["min_partners_for_borough"])
+DEFAULT_MIN_PARTNERS = ReportSettings.min_partners_for_borough
 
 
 def suppressed_reason(min_partners: int) -> str:
@@ -62,13 +63,15 @@ class CycleData:
     framework: Framework
     measures: pd.DataFrame
     theme_status: pd.DataFrame
-    findings: dict[str, Any]
+    findings: Findings
     quarantine: pd.DataFrame
     partners: pd.DataFrame
     contracts: pd.DataFrame
     validation: dict[str, Any]
     data_docs: bool
     returns: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: params.yaml as read once for this cycle's reports.
+    settings: Settings = field(default_factory=Settings)
 
     @cached_property
     def partner_ids(self) -> list[str]:
@@ -118,7 +121,7 @@ class Slices:
         and by theme) without totals holding a hidden figure; kept per `min_partners`."""
         if min_partners not in self._borough:
             data = self.data
-            sv = data.findings.get("social_value") or {}
+            sv = data.findings.social_value
             self._borough[min_partners] = (
                 suppress_small_cells(_borough(data.measures), min_partners),
                 *_suppressed_social_value(sv, data.measures, latest, min_partners),
@@ -137,7 +140,7 @@ class AudienceView:
     periods: list[str]
     measures: pd.DataFrame
     theme_status: pd.DataFrame
-    findings: dict[str, Any]
+    findings: Findings
     quarantine: pd.DataFrame
     partners: pd.DataFrame
     contracts: pd.DataFrame
@@ -225,7 +228,7 @@ def input_files(paths: CyclePaths) -> list[Path]:
         paths.framework,
         paths.measures,
         paths.clean_table("theme_status"),
-        paths.clean / "findings.json",
+        paths.findings,
         paths.quarantine,
         paths.clean_table("partners"),
         paths.clean_table("contracts"),
@@ -235,8 +238,9 @@ def input_files(paths: CyclePaths) -> list[Path]:
 
 
 def load_cycle(paths: CyclePaths) -> CycleData:
-    """Read the cycle's outputs once per process (cached while the files are unchanged)."""
-    stamp = tuple(_stamp(p) for p in input_files(paths))
+    """Read the cycle's outputs and params.yaml once per process (cached while the files are
+    unchanged)."""
+    stamp = tuple(_stamp(p) for p in [*input_files(paths), paths.params])
     return _load_cycle(paths, stamp)
 
 
@@ -254,14 +258,14 @@ def _load_cycle(paths: CyclePaths, stamp: tuple) -> CycleData:  # noqa: ARG001 -
     quarantine = (
         _read_parquet(paths.quarantine, "validate")
         if paths.quarantine.exists()
-        else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
+        else QUARANTINE.empty()
     )
     return CycleData(
         cycle=paths.cycle,
         framework=load_framework(paths.framework),
         measures=_read_parquet(paths.measures, "compute"),
         theme_status=_read_parquet(paths.clean_table("theme_status"), "compute"),
-        findings=_read_json(paths.clean / "findings.json", "compute"),
+        findings=Findings.read(_need(paths.findings, "compute")),
         quarantine=quarantine,
         partners=_read_parquet(paths.clean_table("partners"), "validate"),
         contracts=_read_parquet(paths.clean_table("contracts"), "validate"),
@@ -272,14 +276,15 @@ def _load_cycle(paths: CyclePaths, stamp: tuple) -> CycleData:  # noqa: ARG001 -
             if paths.clean_table("returns").exists()
             else pd.DataFrame(columns=["partner_id"])
         ),
+        settings=load_settings(paths.params),
     )
 
 
 def _periods(data: CycleData) -> tuple[str, list[str]]:
-    periods = [str(p) for p in data.findings.get("periods") or []]
+    periods = list(data.findings.periods)
     if not periods:
         periods = sorted(str(p) for p in data.measures["period"].dropna().unique())
-    latest = str(data.findings.get("latest_period") or (periods[-1] if periods else ""))
+    latest = str(data.findings.latest_period or (periods[-1] if periods else ""))
     return latest, periods
 
 
@@ -353,8 +358,8 @@ def suppress_small_cells(rows: pd.DataFrame, min_partners: int) -> pd.DataFrame:
 
 
 def _suppressed_social_value(
-    sv: dict[str, Any], measures: pd.DataFrame, latest: str, min_partners: int
-) -> tuple[Any, dict[str, Any]]:
+    sv: SocialValue, measures: pd.DataFrame, latest: str, min_partners: int
+) -> tuple[float | None, dict[str, float | None]]:
     """The borough social value, total and by theme, without totals holding a hidden figure."""
     b = measures[
         measures["level"].eq("borough")
@@ -363,8 +368,8 @@ def _suppressed_social_value(
     ]
     covered = pd.to_numeric(b["partners_covered"], errors="coerce").fillna(0)
     hidden = set(b.loc[(covered > 0) & (covered < min_partners), "theme"].astype(str))
-    by_theme = {t: (None if t in hidden else v) for t, v in dict(sv.get("by_theme") or {}).items()}
-    return (None if hidden else sv.get("borough")), by_theme
+    by_theme = {t: (None if t in hidden else v) for t, v in sv.by_theme.items()}
+    return (None if hidden else sv.borough), by_theme
 
 
 def view_for(
@@ -385,11 +390,11 @@ def view_for(
             periods=periods,
             measures=data.measures.copy(),
             theme_status=data.theme_status.copy(),
-            findings=json.loads(json.dumps(data.findings)),
+            findings=data.findings,  # frozen: shared, never changed
             quarantine=data.quarantine.copy(),
             partners=data.partners.copy(),
             contracts=data.contracts.copy(),
-            validation=json.loads(json.dumps(data.validation)),
+            validation=copy.deepcopy(data.validation),
             data_docs=data.data_docs,
             returns=data.returns.copy(),
         )
@@ -406,26 +411,7 @@ def view_for(
     theme_status = pd.concat(
         [own.own("theme_status", audience), own.borough_theme_status], ignore_index=True
     )
-    f = data.findings
-    sv = f.get("social_value") or {}
-    findings = {
-        "latest_period": latest,
-        "periods": periods,
-        "coverage": dict(f.get("coverage") or {}),
-        "thresholds": dict(f.get("thresholds") or {}),
-        "enforcement": [e for e in f.get("enforcement") or [] if e.get("partner_id") == audience],
-        "missing_returns": [
-            e for e in f.get("missing_returns") or [] if e.get("partner_id") == audience
-        ],
-        "endorsement": [p for p in f.get("endorsement") or [] if p == audience],
-        "social_value": {
-            "borough": sv_borough,
-            "by_theme": sv_by_theme,
-            "by_partner": {audience: (sv.get("by_partner") or {}).get(audience)},
-            # Proxy values are the council's own reference data (a list or a mapping).
-            "proxies_used": json.loads(json.dumps(sv.get("proxies_used") or [])),
-        },
-    }
+    findings = data.findings.for_partner(audience, borough_value=sv_borough, by_theme=sv_by_theme)
     v = data.validation
     validation = {
         "cycle": v.get("cycle"),
@@ -475,7 +461,7 @@ def check_isolated(view: AudienceView, data: CycleData) -> None:
             leaked = set(frame["partner_id"].dropna().astype(str)) & other_ids
             if leaked:
                 raise AssertionError(f"partner view {view.audience} holds rows of {sorted(leaked)}")
-    blob = json.dumps([view.findings, view.validation], default=str)
+    blob = json.dumps([view.findings.to_json(), view.validation], default=str)
     # Every string in the findings (keys and values), against the other partners' ids.
     mentioned = set(_JSON_STRING.findall(blob)) & other_ids
     if mentioned:
@@ -492,18 +478,8 @@ def check_isolated(view: AudienceView, data: CycleData) -> None:
         )
 
 
-def report_params(path: Path) -> dict[str, Any]:
-    """`load_params(path)`, read once per process while the file is unchanged (a copy)."""
-    return copy.deepcopy(_params(_stamp(path)))
-
-
-@lru_cache(maxsize=4)
-def _params(key: tuple[str, int, int]) -> dict[str, Any]:
-    return load_params(Path(key[0]))
-
-
 def load_view(cycle: str, workspace: str | Path, audience: str) -> AudienceView:
     """What the notebook calls: the view for `audience` in `cycle` under `workspace`."""
-    paths = CyclePaths.of(cycle, workspace)
-    k = int(report_params(paths.params)["report"]["min_partners_for_borough"])
-    return view_for(load_cycle(paths), audience, min_partners=k)
+    data = load_cycle(CyclePaths.of(cycle, workspace))
+    k = data.settings.report.min_partners_for_borough
+    return view_for(data, audience, min_partners=k)

@@ -1,6 +1,7 @@
 """Typed clean tables (`data/clean/<cycle>/*.parquet`) from rows that passed validation.
 
-The column names and dtypes are those of `docs/interfaces.md`; compute and report read them.
+The columns and their types are those of the schemas in `pipeline.core.tables` (checked when the
+tables are written); compute and report read them.
 """
 
 from __future__ import annotations
@@ -9,49 +10,12 @@ import pandas as pd
 
 from pipeline.core import parsing
 from pipeline.core.contract import SOURCE_FILE, SOURCE_ROW, Kind
+from pipeline.core.tables import CLEAN_ORDER, CLEAN_TYPES
 from pipeline.validate import spend_checks
 from pipeline.validate.expectations import parsed_number, split_measures
 
 #: The columns of each clean table, in order (after source_file, source_row).
-COLUMNS: dict[Kind, tuple[str, ...]] = {
-    "returns": (
-        "partner_id",
-        "contract_id",
-        "measure_id",
-        "period",
-        "value",
-        "target",
-        "denominator",
-        "evidence",
-        "comment",
-        "verified",
-        "submitted_on",
-    ),
-    "partners": ("partner_id", "name", "type", "postcode", "sme"),
-    "contracts": (
-        "contract_id",
-        "partner_id",
-        "title",
-        "start",
-        "end",
-        "value_gbp",
-        "outcome_measures",
-        "linked_to_subject_matter",
-    ),
-    "spend": spend_checks.COLUMNS,
-    "suppliers": (
-        "supplier_id",
-        "name",
-        "postcode",
-        "type",
-        "sme",
-        "company_number",
-        "charity_number",
-    ),
-}
-NUMBERS = {"value", "target", "denominator", "value_gbp", "amount"}
-DATES = {"submitted_on", "start", "end", "date"}
-BOOLEANS = {"verified", "sme", "linked_to_subject_matter"}
+COLUMNS: dict[Kind, tuple[str, ...]] = CLEAN_ORDER
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -71,13 +35,14 @@ def typed_table(kind: Kind, checked: pd.DataFrame) -> pd.DataFrame:
     out[SOURCE_ROW] = checked[SOURCE_ROW].astype("int64")
     for col in COLUMNS[kind]:
         raw = checked[col] if col in checked.columns else pd.Series(None, index=checked.index)
-        if col in NUMBERS:
+        kind_of = CLEAN_TYPES.get(col, "text")
+        if kind_of == "number":
             parsed = parsed_number(col)
             # derive_columns has read these numbers already (the same parse, row by row).
             out[col] = checked[parsed] if parsed in checked.columns else parsing.parse_number(raw)
-        elif col in DATES:
+        elif kind_of == "date":
             out[col] = parsing.parse_date(raw)
-        elif col in BOOLEANS:
+        elif kind_of == "yes_no":
             out[col] = parsing.parse_yes_no(raw)
         elif col == "period":
             out[col] = parsing.period_parts(raw)["period"].astype(object)

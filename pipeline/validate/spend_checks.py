@@ -26,33 +26,14 @@ from pipeline.core.spend_cells import (
     parse_spend_dates,
     redacted,
 )
+from pipeline.core.tables import CLEAN_ORDER
 from pipeline.validate.spend_layouts import HEADINGS
 
 TOTAL_LINE = "row_is_not_a_total_line"
 REPUBLISHED = "row_is_not_in_an_earlier_file"
 
-#: Columns of the clean spend table after source_file and source_row (docs/interfaces.md).
-COLUMNS: tuple[str, ...] = (
-    "body",
-    "body_name",
-    "date",
-    "date_precision",
-    "transaction_number",
-    "amount",
-    "supplier_name",
-    "supplier_id",
-    "supplier_other_id",
-    "company_number",
-    "charity_number",
-    "vat_registration_number",
-    "expense_area",
-    "expense_type",
-    "expense_code",
-    "description",
-    "invoice_number",
-    "irrecoverable_vat",
-    "redacted",
-)
+#: Columns of the clean spend table after source_file and source_row (`pipeline.core.tables`).
+COLUMNS: tuple[str, ...] = CLEAN_ORDER["spend"]
 AMOUNTS = ("amount", "irrecoverable_vat")
 
 

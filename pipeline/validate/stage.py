@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core import parsing, periods
-from pipeline.core.atomic import write_json, write_parquet
+from pipeline.core.atomic import write_json
 from pipeline.core.contract import SOURCE_FILE, SOURCE_ROW, Kind, kind_of_file, spec
 from pipeline.core.errors import ContractError, UserError
 from pipeline.core.framework import Framework, load_framework
@@ -47,6 +47,7 @@ from pipeline.core.quarantine import (
 )
 from pipeline.core.readers import ROW_FAULT, Sheet, frame_from_sheet, input_files, read_sheet
 from pipeline.core.settings import load_params
+from pipeline.core.tables import CLEAN, QUARANTINE, SUPERSEDED
 from pipeline.validate import data_docs, feedback, spend_checks
 from pipeline.validate.clean_tables import empty_table, typed_table
 from pipeline.validate.expectations import (
@@ -778,10 +779,7 @@ def _partner_counts(
 
 
 def _empty_superseded() -> pd.DataFrame:
-    frame = empty_table("returns")
-    frame["superseded_by_file"] = pd.Series(dtype=object)
-    frame["superseded_by_row"] = pd.Series(dtype="int64")
-    return frame
+    return SUPERSEDED.empty()
 
 
 class ReconciliationError(RuntimeError):
@@ -818,13 +816,13 @@ def write_outputs(paths: CyclePaths, result: ValidationResult) -> dict[str, Any]
     page and the partner feedback files (each atomically); return validation.json's content."""
     for kind in ORDER:
         table = result.tables.get(kind)
-        write_parquet(
+        CLEAN[kind].write(
             paths.clean_table(kind),
             (table if table is not None else empty_table(kind)).reset_index(drop=True),
         )
-    write_parquet(paths.quarantine, result.quarantine)
+    QUARANTINE.write(paths.quarantine, result.quarantine)
     superseded = result.superseded if result.superseded is not None else _empty_superseded()
-    write_parquet(paths.superseded, superseded.reset_index(drop=True))
+    SUPERSEDED.write(paths.superseded, superseded.reset_index(drop=True))
     summary = result.summary()
     data_docs.build_site(paths, result.runner or GXRunner())
     write_json(paths.validation_json, summary)
