@@ -26,7 +26,8 @@ run stays imported; its module-level state is the notebook's business). `sys.std
 and matplotlib's pyplot are process-wide, so runs in one process take turns (a lock); run one
 worker process per core for parallelism, as the report stage does.
 
-Papermill loads this module whenever it is imported, so it imports nothing heavy.
+Papermill registers it through `pipeline.report.papermill_entry` (a stand-in that imports this
+module only when papermill calls it), so this module may be imported before or after papermill.
 """
 
 from __future__ import annotations
