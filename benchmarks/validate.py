@@ -11,8 +11,8 @@ CPU seconds (user + system, from the child's own rusage) and peak resident memor
   `--files` CSV files, about 1 % of rows carrying a fault (text in a number, an unknown contract,
   a duplicate).
 - `--source sample`: `svf sample --messy` with enough partners and years for `--rows` (about
-  5.7 return rows per partner and year, one or two files per partner, some XLSX; 8 % of rows faulty,
-  5 % revised), the realistic mix of faults the validator must report.
+  5.7 return rows per partner and year, one or two files per partner, some XLSX; 8 % of rows
+  faulty, 5 % revised), the realistic mix of faults the validator must report.
 
 `--baseline REF` also validates the same files with the code of git revision REF (extracted
 with `git archive` into a temporary folder), before the working tree's code, so before and after
