@@ -11,8 +11,8 @@ CPU seconds (user + system, from the child's own rusage) and peak resident memor
   `--files` CSV files, about 1 % of rows carrying a fault (text in a number, an unknown contract,
   a duplicate).
 - `--source sample`: `svf sample --messy` with enough partners and years for `--rows` (about
-  11 rows per partner and year, one or two files per partner, some XLSX; 8 % of rows faulty,
-  5 % revised), the realistic mix of faults the validator must report.
+  5.7 return rows per partner and year, one or two files per partner, some XLSX; 8 % of rows
+  faulty, 5 % revised), the realistic mix of faults the validator must report.
 
 `--baseline REF` also validates the same files with the code of git revision REF (extracted
 with `git archive` into a temporary folder), before the working tree's code, so before and after
@@ -139,13 +139,13 @@ def build_synthetic(workspace: Path, rows: int, files: int, seed: int = 1) -> No
 
 
 def build_sample(workspace: Path, rows: int) -> None:
-    """`svf sample --messy` sized for about `rows` return rows (about 11 per partner-year)."""
+    """`svf sample --messy` sized for about `rows` return rows (about 5.7 per partner-year)."""
     try:
         from pipeline.sample.generator import generate_sample
     except ImportError:
         from pipeline.sample import generate_sample
     years = 20 if rows > 50_000 else 5
-    partners = max(1, round(rows / (11 * years)))
+    partners = max(1, round(rows / (5.7 * years)))
     generate_sample(
         workspace / "data" / "raw" / "bench",
         partners=partners,

@@ -798,16 +798,20 @@ def frame_from_sheet(sheet: Sheet, kind: Kind, file: str) -> pd.DataFrame:
         any_fault = any_fault or bool(reasons)
         records.append(cells)
         row_numbers.append(number)
-    frame = pd.DataFrame(records, columns=[*canonical, EXTRA_CELLS, ROW_FAULT], dtype=object)
+    # The two internal columns only when a row has something in them: leaving them out of the
+    # rows costs less than dropping them from the frame (a copy of it, each), with thousands of
+    # files.
+    any_extra = any(rec[width] is not None for rec in records)
+    if not any_extra or not any_fault:
+        keep = [i for i, wanted in ((width, any_extra), (width + 1, any_fault)) if wanted]
+        records = [rec[:width] + [rec[i] for i in keep] for rec in records]
+    internal = [c for c, wanted in ((EXTRA_CELLS, any_extra), (ROW_FAULT, any_fault)) if wanted]
+    frame = pd.DataFrame(records, columns=[*canonical, *internal], dtype=object)
     for col in spec(kind).names:
         if col not in frame.columns:
             frame[col] = None
     frame.insert(0, SOURCE_ROW, pd.array(row_numbers, dtype="int64"))
     frame.insert(0, SOURCE_FILE, file)
-    if frame[EXTRA_CELLS].isna().all():
-        frame = frame.drop(columns=EXTRA_CELLS)
-    if not any_fault:
-        frame = frame.drop(columns=ROW_FAULT)
     return frame
 
 
