@@ -188,6 +188,27 @@ def test_suppression_threshold_comes_from_params(tmp_path: Path):
     assert load_view(paths.cycle, paths.workspace, "council").measures["value"].notna().any()
 
 
+def test_a_partner_view_holding_anything_of_another_partner_is_refused(tmp_path: Path):
+    """`check_isolated` refuses a view with another partner's rows, or its id anywhere in the
+    findings (a key or a text), whatever slicing built the view."""
+    from dataclasses import replace
+
+    from pipeline.report.views import check_isolated, load_cycle, view_for
+
+    paths = rf.write_workspace(tmp_path)
+    data = load_cycle(paths)
+    view = view_for(data, "P001", min_partners=3)  # its own rows only: accepted
+    assert set(view.contracts["partner_id"]) == {"P001"}
+    leaks = [
+        replace(view, contracts=data.contracts),
+        replace(view, findings={**view.findings, "endorsement": ["P001", "P002"]}),
+        replace(view, validation={**view.validation, "partners": {"P002": {"rows": 1}}}),
+    ]
+    for leak in leaks:
+        with pytest.raises(AssertionError, match="P002"):
+            check_isolated(leak, data)
+
+
 def test_change_is_hidden_when_last_year_rests_on_too_few_partners(tmp_path: Path):
     """This year on three partners, last year on two: this year shown, last year and change not."""
     from dataclasses import replace

@@ -165,10 +165,12 @@ Series = tuple[str, str, str, Sequence[float | None], Sequence[float | None], Se
 #: Panels per row. Every trend chart is drawn this wide, so a panel is the same size in every
 #: chart of a report, however many measures a theme has.
 COLS = 3
-#: Trend chart geometry in points: panel size, gaps, margins.
+#: Trend chart geometry in points: panel size, gaps, margins. The left margin holds a y label of
+#: eleven characters at 9 pt ("£12,345,678"); at 44.6 pt (the matplotlib charts' 0.62 in) a
+#: council total of millions lost its first characters off the edge.
 PANEL_W, PANEL_H = 120.0, 93.6
 GAP_X, GAP_Y = 66.0, 57.6
-LEFT, RIGHT, TOP, BOTTOM = 44.6, 28.8, 54.0, 28.8
+LEFT, RIGHT, TOP, BOTTOM = 58.0, 28.8, 54.0, 28.8
 
 
 @dataclass

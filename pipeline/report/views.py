@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -442,7 +442,20 @@ def view_for(
     return view
 
 
-_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+def _texts(obj: Any) -> Iterator[str]:
+    """Every key and text in nested findings (other values as `str`, as `json.dumps(default=str)`
+    would write them; numbers, flags and None are not texts)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield str(k)
+            yield from _texts(v)
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            yield from _texts(v)
+    elif isinstance(obj, str):
+        yield obj
+    elif not isinstance(obj, bool | int | float) and obj is not None:
+        yield str(obj)
 
 
 def check_isolated(view: AudienceView, data: CycleData) -> None:
@@ -461,9 +474,8 @@ def check_isolated(view: AudienceView, data: CycleData) -> None:
             leaked = set(frame["partner_id"].dropna().astype(str)) & other_ids
             if leaked:
                 raise AssertionError(f"partner view {view.audience} holds rows of {sorted(leaked)}")
-    blob = json.dumps([view.findings.to_json(), view.validation], default=str)
-    # Every string in the findings (keys and values), against the other partners' ids.
-    mentioned = set(_JSON_STRING.findall(blob)) & other_ids
+    # Every key and text of the findings, against the other partners' ids.
+    mentioned = set(_texts([view.findings.to_json(), view.validation])) & other_ids
     if mentioned:
         raise AssertionError(f"partner view {view.audience} mentions partner {min(mentioned)}")
     m = view.measures
