@@ -1,8 +1,19 @@
-"""Thin wrappers over the `git` and `dvc` command lines, with errors an analyst can act on.
+"""git and DVC, the one way the package reaches them: their command lines, as subprocesses.
 
-The cycle commands drive git and DVC as subprocesses rather than through DVC's Python API: the
-command line is DVC's stable, documented interface, and it is exactly what an analyst would type,
-so a failure message can say which command failed and what it printed.
+Every git and dvc call in the package goes through this module, and every one runs the command
+line (`git ...`, `python -m dvc ...` with this interpreter's DVC), never DVC's Python API
+(`dvc.repo.Repo`, `dvc.api`). Why the command line:
+
+- it is DVC's stable, documented interface: its output (`--json` where a command has it) is kept
+  across releases, while `dvc.repo.Repo` is internal and changes between versions;
+- a command's JSON is read from stdout alone, with stderr (where DVC writes its warnings and
+  progress) kept apart, so the JSON is never dug out from behind warning text: output that is not
+  JSON is an error naming the command;
+- it is exactly what an analyst would type, so a failure message names the command that failed
+  and quotes what it printed, and the analyst can run it again by hand.
+
+The cost is a process start per call (about a second for dvc), which the cycle commands, run a
+few times a year, can afford.
 """
 
 from __future__ import annotations
@@ -12,6 +23,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,7 +176,7 @@ def dvc_shown(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> i
 
 
 def dvc_json(repo: Path, *args: str) -> Any:
-    """Run a dvc command that takes `--json` and parse what it prints."""
+    """Run a dvc command that takes `--json` and read its stdout as JSON (stderr kept apart)."""
     result = dvc(repo, *args, "--json")
     text = result.stdout.strip()
     if not text:
@@ -172,13 +184,9 @@ def dvc_json(repo: Path, *args: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError:
-        # DVC may print a warning line before the JSON document: parse from the first brace.
-        start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
-        if start < 0:
-            raise ToolError(
-                f"`dvc {' '.join(args)} --json` printed no JSON: {last_line(text)}"
-            ) from None
-        return json.loads(text[start:])
+        raise ToolError(
+            f"`dvc {' '.join(args)} --json` in {repo} printed no JSON: {last_line(text)}"
+        ) from None
 
 
 # --- questions about the repository ------------------------------------------------------------
@@ -226,29 +234,18 @@ def has_staged_changes(repo: Path) -> bool:
     return not git(repo, "diff", "--cached", "--quiet", check=False).ok
 
 
-def _open_repo(repo: Path):  # noqa: ANN202
-    """DVC's own `Repo`, for read-only questions (config, status) without a subprocess each."""
-    from dvc.exceptions import DvcException
-    from dvc.repo import Repo
-
-    try:
-        return Repo(str(repo))
-    except DvcException as exc:
-        raise ToolError(f"{repo}: DVC cannot open the project: {exc}") from None
-
-
 def default_remote(repo: Path) -> tuple[str | None, str | None]:
     """The default DVC remote's name and URL (None, None when there is none).
 
-    DVC's config loader makes a relative local remote absolute (DVC stores it relative to
-    `.dvc/config`), so the URL also works from another work tree.
+    DVC makes a relative local remote absolute when it reads its config (`.dvc/config` stores it
+    relative to itself), so the URL also works from another work tree.
     """
-    with _open_repo(repo) as r:
-        name = r.config.get("core", {}).get("remote")
-        if not name:
-            return None, None
-        url = r.config.get("remote", {}).get(name, {}).get("url")
-        return name, (str(url) if url else None)
+    name = dvc(repo, "remote", "default", check=False)
+    if not name.ok or not name.stdout.strip():
+        return None, None
+    remote = name.stdout.strip().splitlines()[-1].strip()
+    url = dvc(repo, "config", f"remote.{remote}.url", check=False)
+    return remote, (url.stdout.strip() or None) if url.ok else None
 
 
 def remote_url_as_written(repo: Path, name: str) -> str | None:
@@ -281,20 +278,25 @@ def set_default_remote(repo: Path, url: str, name: str = "local") -> str:
 
 def tracked_dvcfiles(repo: Path) -> set[str]:
     """The `.dvc` files DVC finds in the project (paths relative to the root)."""
-    with _open_repo(repo) as r:
-        return {s.addressing for s in r.index.stages if s.addressing.endswith(".dvc")}
+    listed = dvc(repo, "stage", "list", "--all", "--name-only").stdout
+    return {line.strip() for line in listed.splitlines() if line.strip().endswith(".dvc")}
 
 
 def stale_stages(repo: Path, targets: Sequence[str] | None = None) -> dict[str, Any]:
-    """What `dvc status [targets]` reports as not up to date (empty when they are current)."""
-    from dvc.exceptions import DvcException
-
-    with _open_repo(repo) as r:
-        try:
-            data = r.status(targets=list(targets) if targets else None)
-        except DvcException as exc:
-            raise ToolError(f"`dvc status` failed in {repo}: {exc}") from None
+    """What `dvc status --json [targets]` reports as not up to date (empty when current)."""
+    data = dvc_json(repo, "status", *(targets or ()))
     return data if isinstance(data, dict) else {}
+
+
+def read_at(repo: Path, rev: str, path: str) -> bytes | None:
+    """A DVC-tracked file as the git revision `rev` recorded it, from the DVC cache (else the
+    remote): `dvc get . PATH --rev REV`. None when DVC cannot get it (not cached, no remote)."""
+    with tempfile.TemporaryDirectory(prefix="svf-dvc-get-") as tmp:
+        out = Path(tmp) / "file"
+        got = dvc(repo, "get", ".", path, "--rev", rev, "-o", str(out), check=False)
+        if not got.ok or not out.is_file():
+            return None
+        return out.read_bytes()
 
 
 def describe_stale(status: Mapping[str, Any]) -> str:

@@ -101,7 +101,10 @@ def of_dates(dates: pd.Series) -> pd.Series:
 
 def ending(end_period: str, years: int) -> list[str]:
     """The `years` financial years ending with `end_period` (`2025/26`), oldest first."""
-    end = start_year(end_period)
+    match = PERIOD.match(end_period or "")
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise UserError(f"end period {end_period!r} is not a UK financial year like 2025/26")
+    end = int(match.group(1))
     return [label(y) for y in range(end - years + 1, end + 1)]
 
 

@@ -424,13 +424,12 @@ def _git_json(root: Path, rev: str, path: str) -> dict[str, Any]:
 
 def _dvc_table(root: Path, rev: str, path: str) -> pd.DataFrame | None:
     """A DVC-tracked table as the tag recorded it (from the cache, else the remote)."""
-    import dvc.api
-    from dvc.exceptions import DvcException
-
+    data = tools.read_at(root, rev, path)
+    if data is None:
+        return None
     try:
-        with dvc.api.open(path, repo=str(root), rev=rev, mode="rb") as fh:
-            return pd.read_parquet(io.BytesIO(fh.read()))
-    except (DvcException, OSError, ValueError):
+        return pd.read_parquet(io.BytesIO(data))
+    except (OSError, ValueError):
         return None
 
 
