@@ -166,3 +166,10 @@ def financial_year_start(day: dt.date) -> int:
 
 def financial_year(start: int) -> str:
     return f"{start}/{(start + 1) % 100:02d}"
+
+
+def split_measures(text: object) -> list[str]:
+    """`CS1-01; cs2-06` -> ['CS1-01', 'CS2-06'] (the contracts' outcome_measures cell)."""
+    if not isinstance(text, str):
+        return []
+    return [p.strip().upper() for p in text.replace(",", ";").split(";") if p.strip()]

@@ -1,6 +1,8 @@
 """Typed clean tables (`data/clean/<cycle>/*.parquet`) from rows that passed validation.
 
-The column names and dtypes are those of `docs/interfaces.md`; compute and report read them.
+The columns, their order and their types come from the data contract (`pipeline.core.contract`:
+`spec(kind).clean_columns`, `Column.type`, `CLEAN_DTYPES`); `docs/interfaces.md` lists them.
+Compute and report read them.
 """
 
 from __future__ import annotations
@@ -8,50 +10,14 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.core import parsing
-from pipeline.core.contract import SOURCE_FILE, SOURCE_ROW, Kind
+from pipeline.core.contract import SOURCE_FILE, SOURCE_ROW, Column, Kind, spec
 from pipeline.validate import spend_checks
-from pipeline.validate.expectations import split_measures
 
 #: The columns of each clean table, in order (after source_file, source_row).
 COLUMNS: dict[Kind, tuple[str, ...]] = {
-    "returns": (
-        "partner_id",
-        "contract_id",
-        "measure_id",
-        "period",
-        "value",
-        "target",
-        "denominator",
-        "evidence",
-        "comment",
-        "verified",
-        "submitted_on",
-    ),
-    "partners": ("partner_id", "name", "type", "postcode", "sme"),
-    "contracts": (
-        "contract_id",
-        "partner_id",
-        "title",
-        "start",
-        "end",
-        "value_gbp",
-        "outcome_measures",
-        "linked_to_subject_matter",
-    ),
-    "spend": spend_checks.COLUMNS,
-    "suppliers": (
-        "supplier_id",
-        "name",
-        "postcode",
-        "type",
-        "sme",
-        "company_number",
-        "charity_number",
-    ),
+    kind: tuple(c.name for c in spec(kind).clean_columns)
+    for kind in ("returns", "partners", "contracts", "spend", "suppliers")
 }
-NUMBERS = {"value", "target", "denominator", "value_gbp", "amount"}
-DATES = {"submitted_on", "start", "end", "date"}
-BOOLEANS = {"verified", "sme", "linked_to_subject_matter"}
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -59,6 +25,25 @@ def _text(series: pd.Series) -> pd.Series:
     return series.map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None).astype(
         object
     )
+
+
+def typed_column(column: Column, raw: pd.Series) -> pd.Series:
+    """One column of a register or returns table, typed as the contract says."""
+    if column.type == "number":
+        return parsing.parse_number(raw)
+    if column.type == "date":
+        return parsing.parse_date(raw)
+    if column.type == "yes_no":
+        return parsing.parse_yes_no(raw)
+    if column.type == "period":
+        return parsing.period_parts(raw)["period"].astype(object)
+    if column.type == "measure":
+        return raw.map(lambda v: v.strip().upper() if isinstance(v, str) else None)
+    if column.type == "measures":
+        return raw.map(lambda v: ";".join(parsing.split_measures(v))).astype(object)
+    if column.type == "party_type":
+        return raw.map(lambda v: v.strip().lower() if isinstance(v, str) else None)
+    return _text(raw)
 
 
 def typed_table(kind: Kind, checked: pd.DataFrame) -> pd.DataFrame:
@@ -69,24 +54,13 @@ def typed_table(kind: Kind, checked: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=checked.index)
     out[SOURCE_FILE] = checked[SOURCE_FILE].astype(object)
     out[SOURCE_ROW] = checked[SOURCE_ROW].astype("int64")
-    for col in COLUMNS[kind]:
-        raw = checked[col] if col in checked.columns else pd.Series(None, index=checked.index)
-        if col in NUMBERS:
-            out[col] = parsing.parse_number(raw)
-        elif col in DATES:
-            out[col] = parsing.parse_date(raw)
-        elif col in BOOLEANS:
-            out[col] = parsing.parse_yes_no(raw)
-        elif col == "period":
-            out[col] = parsing.period_parts(raw)["period"].astype(object)
-        elif col == "measure_id":
-            out[col] = raw.map(lambda v: v.strip().upper() if isinstance(v, str) else None)
-        elif col == "outcome_measures":
-            out[col] = raw.map(lambda v: ";".join(split_measures(v))).astype(object)
-        elif col == "type":
-            out[col] = raw.map(lambda v: v.strip().lower() if isinstance(v, str) else None)
-        else:
-            out[col] = _text(raw)
+    for col in spec(kind).clean_columns:
+        raw = (
+            checked[col.name]
+            if col.name in checked.columns
+            else pd.Series(None, index=checked.index)
+        )
+        out[col.name] = typed_column(col, raw)
     return out
 
 
