@@ -1060,10 +1060,10 @@ def render_docs(text: str, units: Iterable[str]) -> str:
     units = tuple(units)
 
     def table(match: re.Match[str]) -> str:
-        kind, what = match.group(2), match.group(3)
-        if kind not in KINDS:
-            raise ValueError(f"no such kind of input: {kind!r}")
-        body = columns_table(kind) if what == "columns" else rules_table(kind, units)  # type: ignore[arg-type]
+        kind = next((k for k in KINDS if k == match.group(2)), None)
+        if kind is None:
+            raise ValueError(f"no such kind of input: {match.group(2)!r}")
+        body = columns_table(kind) if match.group(3) == "columns" else rules_table(kind, units)
         return match.group(1) + body + match.group(4)
 
     return _DOC_TABLE.sub(table, text)
