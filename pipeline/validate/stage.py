@@ -90,6 +90,11 @@ class FileCount:
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    def add(self, *, clean: int = 0, quarantined: int = 0, superseded: int = 0) -> None:
+        self.clean += clean
+        self.quarantined += quarantined
+        self.superseded += superseded
+
 
 @dataclass
 class ValidationResult:
@@ -662,8 +667,7 @@ def validate_cycle(
             result.stats.extend(outcome.stats)
             result.rejections.extend(outcome.rejections)
             for file, tally in outcome.per_file().items():
-                for what, n in tally.items():
-                    setattr(counts[file], what, getattr(counts[file], what) + n)
+                counts[file].add(**tally)
             clean[kind] = outcome.table
             if kind == "returns":
                 result.superseded = outcome.superseded
