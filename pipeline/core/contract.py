@@ -79,6 +79,24 @@ CLEAN_DTYPES: dict[ColumnType, str] = {
 }
 
 
+#: Each column type in the documentation's words.
+TYPE_WORDS: dict[ColumnType, str] = {
+    "id": "id",
+    "text": "text",
+    "number": "number",
+    "date": "date",
+    "yes_no": "yes/no",
+    "period": "financial year",
+    "measure": "measure id",
+    "measures": "measure ids",
+    "party_type": "organisation type",
+    "spend_date": "date or month",
+    "amount": "amount of money",
+    "date_precision": "day or month",
+    "flag": "true/false",
+}
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of an input kind and of its clean table."""
@@ -1032,13 +1050,16 @@ def _cell(text: str) -> str:
 def columns_table(kind: Kind) -> str:
     """The Markdown table of a kind's columns (docs/data-contract.md)."""
     lines = [
-        "| column | required | meaning | other headings accepted |",
-        "|---|---|---|---|",
+        "| column | type | required | meaning | other headings accepted |",
+        "|---|---|---|---|---|",
     ]
     for c in spec(kind).columns:
         required = ("yes (may be empty)" if c.empty_ok else "yes") if c.required else "no"
         aliases = "".join(f" `{a}`," for a in c.aliases).rstrip(",")
-        lines.append(f"| `{c.name}` | {required} | {_cell(c.description)} |{aliases} |")
+        lines.append(
+            f"| `{c.name}` | {TYPE_WORDS[c.type]} | {required} | {_cell(c.description)} |"
+            f"{aliases} |"
+        )
     return "\n".join(lines) + "\n"
 
 
