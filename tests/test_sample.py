@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipeline.core.contract import kind_of_file
+from pipeline.core.contract import column_map, kind_of_file, spec
 from pipeline.core.errors import UserError
 from pipeline.core.framework import load_framework
 from pipeline.core.periods import ending
@@ -379,3 +379,20 @@ def test_exemplary_partners_beat_every_target_and_make_no_mistakes(
                 assert value <= target, (pid, row.measure_id, row.period)
             else:
                 assert value >= target, (pid, row.measure_id, row.period)
+
+
+def test_every_heading_the_sample_writes_is_a_column_of_the_contract(
+    messy: tuple[Path, dict[str, Any]],
+) -> None:
+    """The sample's headers are made from the contract: every heading of every file it writes
+    is read as one of the contract's columns (in whichever spelling the partner uses)."""
+    folder, manifest = messy
+    for name in manifest["files"]:
+        kind = kind_of_file(name)
+        if kind == "spend":  # read by its own layouts; its headings are the contract's too
+            heading = (folder / name).read_text(encoding="utf-8").splitlines()[0].split(",")
+            assert set(column_map(kind, heading).values()) <= set(spec(kind).names)
+            continue
+        frame = read_table(folder / name, kind, name)
+        extra = set(frame.columns) - {"source_file", "source_row", *spec(kind).names}
+        assert not {c for c in extra if not c.startswith("_")}, name

@@ -92,3 +92,18 @@ def test_cycle_without_registers_is_a_user_error(tmp_path) -> None:  # noqa: ANN
     paths = workspace(tmp_path, {"P001.csv": returns_csv(GOOD_P001)}, registers=False)
     with pytest.raises(UserError, match="no partners.csv or contracts.csv"):
         run(paths)
+
+
+def test_a_file_fault_is_classified_by_what_went_wrong_not_by_its_words(tmp_path) -> None:
+    """A heading written twice is an unreadable header, even when the heading itself reads
+    'missing required column': faults are told apart by their kind, not their message."""
+    header = "partner_id,contract_id,measure_id,period,value,missing required column,"
+    paths = workspace(
+        tmp_path,
+        {"returns/P001.csv": f"{header}missing required column\n{GOOD_P001}\n"},
+    )
+    (q,) = [r for r in run(paths).rejections if r.file == "returns/P001.csv"]
+    assert q.reason == (
+        "returns/P001.csv: column 'missing required column' appears twice in the header"
+    )
+    assert (q.row, q.expectation) == (None, "file_is_readable")

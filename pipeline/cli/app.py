@@ -178,7 +178,8 @@ def validate(
         bool,
         typer.Option(
             "--write-suites",
-            help="Write expectations/*.json from the contract and framework.yaml, then stop",
+            help="Write expectations/*.json (and the contract tables in docs/) from the contract "
+            "and framework.yaml, then stop",
         ),
     ] = False,
 ) -> None:
@@ -188,10 +189,14 @@ def validate(
     paths = resolve_cycle(cycle, workspace)
     if write_suites:
         from pipeline.core.framework import load_framework
+        from pipeline.validate.expectations import write_docs
         from pipeline.validate.expectations import write_suites as write_suite_files
 
-        for path in write_suite_files(paths.expectations, load_framework(paths.framework)):
+        framework = load_framework(paths.framework)
+        for path in write_suite_files(paths.expectations, framework):
             console.print(f"[green]wrote[/] {path}", highlight=False)
+        for path in write_docs(paths.workspace, framework):
+            console.print(f"[green]wrote[/] {path} (the contract's tables)", highlight=False)
         return
     paths.require_raw()
     if strict is None:  # dvc.yaml tracks params.yaml validate.*, so the stage reads it from there

@@ -26,3 +26,7 @@ class ContractError(UserError):
         self.file = file
         self.column = column
         self.row = row
+
+
+class MissingColumnsError(ContractError):
+    """A file's header lacks a column the contract requires (`column` names the first)."""

@@ -168,3 +168,10 @@ def period_parts(series: pd.Series) -> pd.DataFrame:
 
 def _period_parts(series: pd.Series) -> pd.DataFrame:
     return periods.cell_parts(_text(series))
+
+
+def split_measures(text: object) -> list[str]:
+    """`CS1-01; cs2-06` -> ['CS1-01', 'CS2-06'] (the contracts' outcome_measures cell)."""
+    if not isinstance(text, str):
+        return []
+    return [p.strip().upper() for p in text.replace(",", ";").split(";") if p.strip()]

@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.core.contract import SOURCE_FILE, SOURCE_ROW, Kind, column_map, normalise, spec
-from pipeline.core.errors import ContractError
+from pipeline.core.errors import ContractError, MissingColumnsError
 
 CSV_SUFFIXES = {".csv", ".txt"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -755,7 +755,7 @@ def frame_from_sheet(sheet: Sheet, kind: Kind, file: str) -> pd.DataFrame:
     if missing:
         found = ", ".join(h for h in header if h) or "none"
         where = f" in sheet {sheet.sheet!r}" if sheet.sheet else ""
-        raise ContractError(
+        raise MissingColumnsError(
             f"{file}: missing required column{'s' if len(missing) > 1 else ''} "
             f"{', '.join(missing)}{where} (found: {found})",
             file=file,

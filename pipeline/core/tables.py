@@ -234,79 +234,27 @@ SOURCE: tuple[Col, ...] = (
 
 #: The clean tables' columns, in the order they are written (after source_file, source_row).
 #: Spend has more columns than the contract lists: a council's file carries them all.
+#: The columns of each clean table in order (after source_file, source_row): the data contract's
+#: (`pipeline.core.contract.spec(kind).clean_columns`), the one model of every input.
 CLEAN_ORDER: dict[Kind, tuple[str, ...]] = {
-    "returns": (
-        "partner_id",
-        "contract_id",
-        "measure_id",
-        "period",
-        "value",
-        "target",
-        "denominator",
-        "evidence",
-        "comment",
-        "verified",
-        "submitted_on",
-    ),
-    "partners": ("partner_id", "name", "type", "postcode", "sme"),
-    "contracts": (
-        "contract_id",
-        "partner_id",
-        "title",
-        "start",
-        "end",
-        "value_gbp",
-        "outcome_measures",
-        "linked_to_subject_matter",
-    ),
-    "spend": (
-        "body",
-        "body_name",
-        "date",
-        "date_precision",
-        "transaction_number",
-        "amount",
-        "supplier_name",
-        "supplier_id",
-        "supplier_other_id",
-        "company_number",
-        "charity_number",
-        "vat_registration_number",
-        "expense_area",
-        "expense_type",
-        "expense_code",
-        "description",
-        "invoice_number",
-        "irrecoverable_vat",
-        "redacted",
-    ),
-    "suppliers": (
-        "supplier_id",
-        "name",
-        "postcode",
-        "type",
-        "sme",
-        "company_number",
-        "charity_number",
-    ),
+    kind: tuple(c.name for c in spec(kind).clean_columns) for kind in KINDS
 }
 
-#: The type of each clean column that is not text (the one place; see the module docstring).
-CLEAN_TYPES: dict[str, ColumnType] = {
-    "value": "number",
-    "target": "number",
-    "denominator": "number",
-    "value_gbp": "number",
+#: How each contract column type is held in a clean table (every other type is text).
+_TABLE_TYPE: dict[str, ColumnType] = {
+    "number": "number",
     "amount": "number",
-    "irrecoverable_vat": "number",
-    "submitted_on": "date",
-    "start": "date",
-    "end": "date",
     "date": "date",
-    "verified": "yes_no",
-    "sme": "yes_no",
-    "linked_to_subject_matter": "yes_no",
-    "redacted": "flag",
+    "spend_date": "date",
+    "yes_no": "yes_no",
+    "flag": "flag",
+}
+#: The type of each clean column that is not text, from the data contract.
+CLEAN_TYPES: dict[str, ColumnType] = {
+    c.name: _TABLE_TYPE[c.type]
+    for kind in KINDS
+    for c in spec(kind).clean_columns
+    if c.type in _TABLE_TYPE
 }
 #: What a clean column may hold, beyond its type.
 CLEAN_VALUES: dict[tuple[Kind, str], dict[str, Any]] = {

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.atomic import atomic_path
-from pipeline.core.contract import spec
+from pipeline.core.contract import Column, spec
 from pipeline.core.errors import UserError
 from pipeline.core.framework import DEFAULT_FRAMEWORK, Framework, Measure, load_framework
 from pipeline.core.periods import ending, start_year
@@ -246,46 +246,42 @@ FORMULA_COMMENTS = ('=HYPERLINK("http://example.org","evidence")', "+44 1375 652
 CP1252_COMMENT = "Includes £12,500 in-kind support – confirmed by the café’s manager"
 
 RETURN_COLUMNS = spec("returns").names  # the data contract's order
-#: Header spellings partners use; the readers match all of them to the canonical names.
+
+
+def _title(name: str) -> str:
+    """`submitted_on` -> `Submitted On`, `partner_id` -> `Partner ID`."""
+    return " ".join("ID" if w == "id" else w.capitalize() for w in name.split("_"))
+
+
+def _shouted(column: Column) -> str:
+    """The column's first other heading (or its name) in capitals: `FINANCIAL YEAR`."""
+    return column.aliases[0].upper().replace("_", " ") if column.aliases else column.name.upper()
+
+
+#: Header spellings partners use, made from the contract: its names, the names in title case, and
+#: the other headings it accepts in capitals. The readers match all of them to the canonical names.
 HEADER_STYLES = (
     RETURN_COLUMNS,
-    (
-        "Partner ID",
-        "Contract ID",
-        "Measure ID",
-        "Period",
-        "Value",
-        "Target",
-        "Denominator",
-        "Evidence",
-        "Verified",
-        "Comment",
-        "Submitted On",
-    ),
-    (
-        "PARTNER_ID",
-        "CONTRACT_ID",
-        "MEASURE",
-        "FINANCIAL YEAR",
-        "ACTUAL",
-        "TARGET",
-        "DENOMINATOR",
-        "EVIDENCE",
-        "VERIFIED",
-        "COMMENTS",
-        "SUBMISSION DATE",
-    ),
+    tuple(_title(c) for c in RETURN_COLUMNS),
+    tuple(_shouted(c) for c in spec("returns").columns),
 )
-SPEND_HEADER = (
-    "Body",
-    "Date",
-    "Transaction Number",
-    "Amount",
-    "Supplier Name",
-    "Supplier ID",
-    "Expense Area",
-    "Expense Type",
+#: The Transparency Code columns the sample's spend file has, headed as that code spells them.
+SPEND_COLUMNS = (
+    "body",
+    "date",
+    "transaction_number",
+    "amount",
+    "supplier_name",
+    "supplier_id",
+    "expense_area",
+    "expense_type",
 )
+SPEND_HEADER = tuple(_title(c) for c in SPEND_COLUMNS)
+#: The supplier register's columns the sample fills.
+SUPPLIER_COLUMNS = ("supplier_id", "name", "postcode", "type", "sme")
+#: Returns columns written as numbers and dates in a partner's workbook.
+_XLSX_NUMBERS = {c.name for c in spec("returns").columns if c.type == "number"}
+_XLSX_DATES = {c.name for c in spec("returns").columns if c.type == "date"}
 
 #: Fault kinds `--messy` injects into returns, with the column each one spoils.
 FAULT_COLUMNS: dict[str, str | None] = {
@@ -524,7 +520,7 @@ Trends = dict[str, tuple[float, float, float, str]]
 
 @dataclass
 class _Row:
-    cells: list[str]
+    cells: dict[str, str]  # by contract column name
     submitted: dt.date
     revision_of: _Row | None = None
     revised: bool = False  # a later row supersedes this one
@@ -667,20 +663,25 @@ def _return_row(
     verified = rng.choice(("yes", "yes", "yes", "no", ""))
     roll = rng.random()
     comment = rng.choice(MARKUP_COMMENTS) if roll < 0.04 else rng.choice(COMMENTS)
-    cells = [
-        p.partner_id,
-        c.contract_id,
-        m.id,
-        period,
-        _fmt_number(value, m.unit),
-        _fmt_number(target, m.unit) if star or rng.random() < 0.9 else "",
-        denominator,
-        evidence,
-        verified,
-        comment,
-        day.isoformat(),
-    ]
+    cells = {
+        "partner_id": p.partner_id,
+        "contract_id": c.contract_id,
+        "measure_id": m.id,
+        "period": period,
+        "value": _fmt_number(value, m.unit),
+        "target": _fmt_number(target, m.unit) if star or rng.random() < 0.9 else "",
+        "denominator": denominator,
+        "evidence": evidence,
+        "verified": verified,
+        "comment": comment,
+        "submitted_on": day.isoformat(),
+    }
     return _Row(cells, day)
+
+
+def _line(cells: dict[str, str]) -> list[str]:
+    """A return row's cells in the contract's column order, as a file holds them."""
+    return [cells[c] for c in RETURN_COLUMNS]
 
 
 def _add_revisions(
@@ -700,10 +701,11 @@ def _add_revisions(
         revisions: list[_Row] = []
         for r in chosen:
             later = r.submitted + dt.timedelta(days=rng.randint(14, 45))
-            cells = list(r.cells)
-            cells[4] = _revise(cells[4], rng, cap=100.0 if cells[2] in percent_ids else None)
-            cells[9] = "Revised: corrected figure after the contract manager's check"
-            cells[10] = later.isoformat()
+            cells = dict(r.cells)
+            cap = 100.0 if cells["measure_id"] in percent_ids else None
+            cells["value"] = _revise(cells["value"], rng, cap=cap)
+            cells["comment"] = "Revised: corrected figure after the contract manager's check"
+            cells["submitted_on"] = later.isoformat()
             r.revised = True
             revisions.append(_Row(cells, later, revision_of=r))
         if revisions and (not second_file or rng.random() < 0.3):
@@ -741,7 +743,7 @@ def _spoil(
     """Apply one cell fault to `row` in place; return the text now in the spoiled cell."""
     cells = row.cells
     if kind == "bad_measure_id":
-        theme, num = cells[2][2], int(cells[2][4:])
+        theme, num = cells["measure_id"][2], int(cells["measure_id"][4:])
         # Clearly wrong, not merely oddly spelt: no such theme or no such measure.
         bad = rng.choice(
             (
@@ -750,32 +752,24 @@ def _spoil(
                 f"SC{theme}-{num:02d}",
             )
         )
-        cells[2] = bad
+        cells["measure_id"] = bad
     elif kind == "text_in_number":
-        cells[4] = rng.choice(("twelve", "1,2O0", "approx 40", "TBC", "see attached"))
+        cells["value"] = rng.choice(("twelve", "1,2O0", "approx 40", "TBC", "see attached"))
     elif kind == "percent_over_100":
-        assert cells[2] in percent_ids
-        cells[4] = f"{rng.uniform(101, 250):.1f}"
+        assert cells["measure_id"] in percent_ids
+        cells["value"] = f"{rng.uniform(101, 250):.1f}"
     elif kind == "bad_period":
-        y = int(cells[3][:4])
+        y = int(cells["period"][:4])
         # Refused spellings: `2024-25` and `2024/2025` are read (they name both years); an
         # ambiguous `FY2024`, `FY25` or `2024` is not (each could be either of two years).
-        cells[3] = rng.choice((f"FY{y}", f"FY{(y + 1) % 100:02d}", str(y)))
+        cells["period"] = rng.choice((f"FY{y}", f"FY{(y + 1) % 100:02d}", str(y)))
     elif kind == "unknown_partner":
-        cells[0] = f"P{n_partners + rng.randint(100, 899):03d}"
+        cells["partner_id"] = f"P{n_partners + rng.randint(100, 899):03d}"
     elif kind == "unknown_contract":
-        cells[1] = f"C{n_contracts + rng.randint(100, 8999):04d}"
-    return cells[FAULT_INDEX[kind]]
-
-
-FAULT_INDEX = {
-    "bad_measure_id": 2,
-    "text_in_number": 4,
-    "percent_over_100": 4,
-    "bad_period": 3,
-    "unknown_partner": 0,
-    "unknown_contract": 1,
-}
+        cells["contract_id"] = f"C{n_contracts + rng.randint(100, 8999):04d}"
+    column = FAULT_COLUMNS[kind]
+    assert column is not None  # a cell fault names its column
+    return cells[column]
 
 
 def _plan_faults(
@@ -790,7 +784,7 @@ def _plan_faults(
         for r in out
         if not r.revised and r.revision_of is None
     ]
-    percent_rows = [r for r in eligible if r.cells[2] in percent_ids]
+    percent_rows = [r for r in eligible if r.cells["measure_id"] in percent_ids]
     kinds = list(CELL_FAULTS + ROW_FAULTS)
     wanted = kinds + [rng.choice(kinds) for _ in range(round(FAULT_RATE * len(eligible)))]
     # Shuffled once and taken in order: a fair random choice without rescanning every row.
@@ -850,17 +844,18 @@ def _xlsx_bytes(rows: Sequence[Sequence[Any]], stamp: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def _xlsx_cell(text: str, col: int) -> Any:
-    """What a partner's spreadsheet holds: numbers as numbers, dates as dates, else text."""
+def _xlsx_cell(text: str, col: str) -> Any:
+    """What a partner's spreadsheet holds in column `col`: numbers as numbers, dates as dates,
+    else text."""
     if text == "":
         return None
-    if col in (4, 5, 6):
+    if col in _XLSX_NUMBERS:
         try:
             number = float(text)
         except ValueError:
             return text
         return int(number) if number.is_integer() and "." not in text else number
-    if col == 10:
+    if col in _XLSX_DATES:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
@@ -868,7 +863,7 @@ def _xlsx_cell(text: str, col: int) -> Any:
     return text
 
 
-def _xlsx_display(text: str, col: int) -> str:
+def _xlsx_display(text: str, col: str) -> str:
     """What the readers show for a cell written by `_xlsx_cell` (`155.0` is a number cell, `155`)."""
     value = _xlsx_cell(text, col)
     if isinstance(value, float):
@@ -951,10 +946,10 @@ def generate_sample(
     formula_ok = [pid for pid in ids if pid not in xlsx_ids and pid not in cp1252_ids]
     for pid in data_rng.sample(formula_ok, min(2, len(formula_ok))):
         if rows[pid]:
-            data_rng.choice(rows[pid]).cells[9] = data_rng.choice(FORMULA_COMMENTS)
+            data_rng.choice(rows[pid]).cells["comment"] = data_rng.choice(FORMULA_COMMENTS)
     for pid in cp1252_ids:
         if rows[pid]:
-            rows[pid][0].cells[9] = CP1252_COMMENT
+            rows[pid][0].cells["comment"] = CP1252_COMMENT
 
     plan = _plan_faults(fault_rng, rows, percent_ids) if messy else {}
 
@@ -1049,17 +1044,18 @@ def _write_partner_returns(
         kind = plan.get(id(r))
         if kind in CELL_FAULTS:
             shown = _spoil(kind, r, rng, n_partners, n_contracts, percent_ids)
-            emit(name, r.cells, None, (kind, shown))
+            emit(name, _line(r.cells), None, (kind, shown))
             continue
         if kind == "blank_row":
             emit(name, None, None, ("blank_row", ""))
         elif kind == "repeated_header":
             emit(name, list(header), None, ("repeated_header", ""))
-        emit(name, r.cells, r)
-        if r.cells[9] in MARKUP_COMMENTS or r.cells[9] in FORMULA_COMMENTS:
-            manifest.markup_comments.append({"file": name, "row": r.row, "comment": r.cells[9]})
+        emit(name, _line(r.cells), r)
+        comment = r.cells["comment"]
+        if comment in MARKUP_COMMENTS or comment in FORMULA_COMMENTS:
+            manifest.markup_comments.append({"file": name, "row": r.row, "comment": comment})
         if kind == "duplicate_row":
-            emit(name, list(r.cells), None, ("duplicate_row", ""))
+            emit(name, _line(r.cells), None, ("duplicate_row", ""))
 
     for name, body in files.items():
         if not body:
@@ -1077,8 +1073,9 @@ def _write_partner_returns(
             else ("csv-cp1252" if fmt == "cp1252" and name == main_name else "csv"),
         }
         for row_no, kind, shown in faults[name]:
-            if name.endswith(".xlsx") and kind in FAULT_INDEX:
-                shown = _xlsx_display(shown, FAULT_INDEX[kind])
+            column = FAULT_COLUMNS[kind]
+            if name.endswith(".xlsx") and column is not None:
+                shown = _xlsx_display(shown, column)
             manifest.faults.append(
                 {
                     "file": name,
@@ -1097,7 +1094,9 @@ def _write_partner_returns(
                 elif cells == list(header):
                     sheet.append(list(cells))
                 else:
-                    sheet.append([_xlsx_cell(c, i) for i, c in enumerate(cells)])
+                    sheet.append(
+                        [_xlsx_cell(c, col) for c, col in zip(cells, RETURN_COLUMNS, strict=True)]
+                    )
             _write(out / name, _xlsx_bytes(sheet, stamp))
         else:
             table_rows: list[list[str]] = [list(header)]
@@ -1111,25 +1110,45 @@ def _write_partner_returns(
             _write(out / name, text.encode(encoding))
 
 
+def _table(
+    columns: Sequence[str], rows: list[dict[str, str]], header: Sequence[str] | None = None
+) -> list[list[str]]:
+    """A header (the column names unless given) and each row's cells in the columns' order."""
+    return [list(header or columns)] + [[row[c] for c in columns] for row in rows]
+
+
 def _write_registers(
     out: Path, plist: list[_Partner], contracts: list[_Contract], manifest: SampleManifest
 ) -> None:
-    partners_rows = [list(spec("partners").names)] + [
-        [p.partner_id, p.name, p.type, p.postcode, p.sme] for p in plist
-    ]
-    contract_rows = [list(spec("contracts").names)] + [
+    partners_rows = _table(
+        spec("partners").names,
         [
-            c.contract_id,
-            c.partner_id,
-            c.title,
-            c.start.isoformat(),
-            c.end.isoformat(),
-            f"{c.value_gbp:.2f}",
-            ";".join(c.measures),
-            c.linked,
-        ]
-        for c in contracts
-    ]
+            {
+                "partner_id": p.partner_id,
+                "name": p.name,
+                "type": p.type,
+                "postcode": p.postcode,
+                "sme": p.sme,
+            }
+            for p in plist
+        ],
+    )
+    contract_rows = _table(
+        spec("contracts").names,
+        [
+            {
+                "contract_id": c.contract_id,
+                "partner_id": c.partner_id,
+                "title": c.title,
+                "start": c.start.isoformat(),
+                "end": c.end.isoformat(),
+                "value_gbp": f"{c.value_gbp:.2f}",
+                "outcome_measures": ";".join(c.measures),
+                "linked_to_subject_matter": c.linked,
+            }
+            for c in contracts
+        ],
+    )
     for name, table in (("partners.csv", partners_rows), ("contracts.csv", contract_rows)):
         _write(out / name, _csv_text(table).encode("utf-8"))
         manifest.files[name] = {
@@ -1184,14 +1203,25 @@ def _write_spend(
     # A few suppliers paid but missing from the register: their spend stays 'unclassified'.
     unregistered = {s[0] for s in rng.sample(others, max(2, n_other // 12))}
     manifest.unregistered_suppliers = sorted(unregistered)
-    register = [["supplier_id", "name", "postcode", "type", "sme"]]
-    register += [[p.supplier_id, p.name, p.postcode, p.type, p.sme] for p in plist]
-    register += [list(s) for s in others if s[0] not in unregistered]
+    register = _table(
+        SUPPLIER_COLUMNS,
+        [
+            dict(
+                zip(
+                    SUPPLIER_COLUMNS,
+                    (p.supplier_id, p.name, p.postcode, p.type, p.sme),
+                    strict=True,
+                )
+            )
+            for p in plist
+        ]
+        + [dict(zip(SUPPLIER_COLUMNS, s, strict=True)) for s in others if s[0] not in unregistered],
+    )
     payees = [(p.supplier_id, p.name) for p in plist] + [(s[0], s[1]) for s in others]
     # Cumulative weights once: `choices(weights=...)` would rebuild them for every payment.
     cum_weights = list(itertools.accumulate([3.0] * len(plist) + [1.5] * len(others)))
 
-    spend = [list(SPEND_HEADER)]
+    payments: list[dict[str, str]] = []
     n = 0
     for per in periods:
         year = start_year(per)
@@ -1200,18 +1230,19 @@ def _write_spend(
             sid, name = rng.choices(payees, cum_weights=cum_weights)[0]
             day = dt.date(year, 4, 1) + dt.timedelta(days=rng.randrange(365))
             amount = round(500 + rng.lognormvariate(8.0, 1.3), 2)
-            spend.append(
-                [
-                    "Thurrock Council",
-                    day.strftime("%d/%m/%Y"),
-                    f"TC{year % 100:02d}{n:06d}",
-                    f"{amount:.2f}",
-                    name,
-                    sid,
-                    rng.choice(EXPENSE_AREAS),
-                    rng.choice(EXPENSE_TYPES),
-                ]
+            payments.append(
+                {
+                    "body": "Thurrock Council",
+                    "date": day.strftime("%d/%m/%Y"),
+                    "transaction_number": f"TC{year % 100:02d}{n:06d}",
+                    "amount": f"{amount:.2f}",
+                    "supplier_name": name,
+                    "supplier_id": sid,
+                    "expense_area": rng.choice(EXPENSE_AREAS),
+                    "expense_type": rng.choice(EXPENSE_TYPES),
+                }
             )
+    spend = _table(SPEND_COLUMNS, payments, SPEND_HEADER)
     for name, table, kind in (
         ("suppliers.csv", register, "suppliers"),
         ("spend.csv", spend, "spend"),

@@ -1,15 +1,16 @@
 """The expectation suites: the data contract and the framework as Great Expectations rules.
 
 One suite per input kind (returns, partners, contracts, spend, suppliers) is written to
-`expectations/<kind>.json` by `svf validate --write-suites` and reviewed like code. The suites
-are built from `pipeline.core.contract` and from the units in `data/reference/framework.yaml`; what
+`expectations/<kind>.json` by `svf validate --write-suites` and reviewed like code. Each
+expectation is a rule of the data contract (`pipeline.core.contract.rules`, with the units in
+`data/reference/framework.yaml`: one range rule per unit), and so is each derived column a rule
+checks (`Rule.derive`, run here by `derive_columns`). What
 changes with the framework (the measure ids, which are council-level, the current financial year)
 is a GX suite parameter (`{"$PARAMETER": "measure_ids"}`) filled in at run time by
 `suite_parameters`, so a new measure in the framework needs no suite edit and the committed files
 stay the same. Membership of the cycle's registers (partner and contract ids, which contract
 belongs to which partner and committed to which measure) is checked on derived flags
-(`partner_id__registered`, ...) that `derive_columns` computes with pandas from the clean
-registers: GX copies a `value_set` for every metric, which costs seconds per rule once a register
+(`partner_id__registered`, ...) that the rules derive with pandas from the clean registers: GX copies a `value_set` for every metric, which costs seconds per rule once a register
 holds thousands of ids.
 
 Each expectation's `meta` carries what a partner is told when a row fails it:
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +34,39 @@ import pandas as pd
 
 from pipeline.core import parsing, periods
 from pipeline.core.atomic import write_text
-from pipeline.core.contract import KINDS, Kind, spec
+from pipeline.core.contract import (
+    EXTRA_CELLS,
+    ID_MAX_LENGTH,
+    ID_PATTERN,
+    KINDS,
+    PARTNER_TYPE_PATTERN,
+    PARTNER_TYPES,
+    REQUIRED_SENTENCE,
+    Kind,
+    Rows,
+    Rule,
+    ceiling_parameter,
+    pair,
+    render_docs,
+    rules,
+    spec,
+)
 from pipeline.core.errors import UserError
 from pipeline.core.framework import Framework
-from pipeline.validate import spend_checks
+from pipeline.core.parsing import split_measures
 
-#: Ids become file and folder names (partner reports, feedback files): keep them plain.
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-#: ... and short: an id is a folder and file name in every report path.
-ID_MAX_LENGTH = 64
+__all__ = [
+    "EXTRA_CELLS",
+    "ID_MAX_LENGTH",
+    "ID_PATTERN",
+    "PARTNER_TYPES",
+    "PARTNER_TYPE_PATTERN",
+    "REQUIRED_SENTENCE",
+    "ceiling_parameter",
+    "pair",
+    "split_measures",
+]
+
 #: Largest plausible value per unit when params.yaml (validate.ceilings) does not say.
 DEFAULT_CEILINGS: dict[str, float] = {
     "count": 100_000_000,
@@ -53,355 +77,33 @@ DEFAULT_CEILINGS: dict[str, float] = {
     "visits": 100_000_000,
     "other": 1_000_000_000_000,
 }
-PARTNER_TYPES = ("private", "vcfs", "public")
-PARTNER_TYPE_PATTERN = r"(?i)^\s*(?:" + "|".join(PARTNER_TYPES) + r")\s*$"
-#: Internal column the readers fill with cells found beyond the last heading.
-EXTRA_CELLS = "_extra_cells"
-REQUIRED_SENTENCE = "column {column} is empty; it is required"
 
 Expectation = dict[str, Any]
 
 
-def _e(
-    type_: str,
-    column: str | list[str],
-    sentence: str,
-    *,
-    about: str | None = None,
-    stage: str = "rows",
-    **kwargs: Any,
-) -> Expectation:
-    """One expectation in GX's JSON form, with the partner-facing sentence in `meta`."""
-    kw: dict[str, Any] = {"column_list": column} if isinstance(column, list) else {"column": column}
-    kw.update(kwargs)
-    target = about or (column if isinstance(column, str) else column[0])
-    return {
-        "type": type_,
-        "kwargs": kw,
-        "meta": {"column": target, "sentence": sentence, "stage": stage},
-    }
+def partner_units(framework: Framework) -> list[str]:
+    """The units of the framework's partner-level measures (one range rule each)."""
+    return sorted({m.unit for m in framework.measures if m.level == "partner"})
 
 
-def _param(name: str) -> dict[str, str]:
-    return {"$PARAMETER": name}
-
-
-def _not_null(columns: Iterable[str]) -> list[Expectation]:
-    return [
-        _e("expect_column_values_to_not_be_null", c, REQUIRED_SENTENCE.replace("{column}", c))
-        for c in columns
-    ]
-
-
-def _number(column: str) -> Expectation:
-    return _e(
-        "expect_column_values_to_match_regex",
-        column,
-        f"value '{{value}}' in column {column} is not a number",
-        regex=parsing.NUMBER_PATTERN,
-    )
-
-
-def _yes_no(column: str) -> Expectation:
-    return _e(
-        "expect_column_values_to_match_regex",
-        column,
-        f"value '{{value}}' in column {column} is not yes or no",
-        regex=parsing.YES_NO_PATTERN,
-    )
-
-
-def _date(column: str) -> Expectation:
-    return _e(
-        "expect_column_values_to_be_in_set",
-        f"{column}__is_date",
-        f"value '{{value}}' in column {column} is not a date (use YYYY-MM-DD or DD/MM/YYYY)",
-        about=column,
-        value_set=[True],
-    )
-
-
-def _extra_cells() -> Expectation:
-    return _e(
-        "expect_column_values_to_be_null",
-        EXTRA_CELLS,
-        "the row has cells beyond the last column heading ('{detail}')",
-    )
-
-
-def _range(column: str, unit: str) -> Expectation:
-    """A unit's range for a numeric column, checked on `<column>__<unit>` (see derive_columns)."""
-    if unit == "percent":
-        return _e(
-            "expect_column_values_to_be_between",
-            f"{column}__{unit}",
-            f"value '{{value}}' in column {column} is outside 0 to 100: "
-            "measure {measure_id} is a percentage",
-            about=column,
-            min_value=0,
-            max_value=100,
-        )
-    return _e(
-        "expect_column_values_to_be_between",
-        f"{column}__{unit}",
-        f"value '{{value}}' in column {column} is negative or implausibly large: measure "
-        f"{{measure_id}} counts {unit}, from 0 up to the ceiling in params.yaml "
-        f"(validate.ceilings.{unit})",
-        about=column,
-        min_value=0,
-        max_value=_param(ceiling_parameter(unit)),
-    )
-
-
-def ceiling_parameter(unit: str) -> str:
-    return f"ceiling_{unit}"
-
-
-def _id_length(column: str, what: str) -> Expectation:
-    return _e(
-        "expect_column_value_lengths_to_be_between",
-        column,
-        f"{what} id '{{value}}' is longer than {ID_MAX_LENGTH} characters",
-        max_value=ID_MAX_LENGTH,
-    )
-
-
-def _registered(column: str, what: str, register: str) -> Expectation:
-    """`column` holds an id of the cycle's `register`. Checked on the derived flag
-    `<column>__registered` (pandas `isin` against the clean register): GX copies a value_set
-    for every metric it computes, which costs seconds per rule with thousands of ids."""
-    return _e(
-        "expect_column_values_to_be_in_set",
-        f"{column}__registered",
-        f"{what} '{{value}}' in column {column} is not in the {register} register (or its "
-        "row there was quarantined: see the data-quality summary)",
-        about=column,
-        value_set=[True],
-    )
-
-
-def _unique(kind: Kind, key: tuple[str, ...], sentence: str) -> Expectation:
-    if len(key) == 1:
-        return _e("expect_column_values_to_be_unique", key[0], sentence, stage="keys")
-    return _e("expect_compound_columns_to_be_unique", list(key), sentence, stage="keys")
+def kind_rules(kind: Kind, framework: Framework) -> list[Rule]:
+    """The contract's rules for `kind` with this framework's units."""
+    return rules(kind, partner_units(framework))
 
 
 def build_suites(framework: Framework) -> dict[Kind, dict[str, Any]]:
-    """Every suite as GX suite JSON, from the contract and the units the framework uses."""
-    units = sorted({m.unit for m in framework.measures if m.level == "partner"})
-    returns: list[Expectation] = [
-        _extra_cells(),
-        *_not_null(spec("returns").required),
-        _e(
-            "expect_column_values_to_be_in_set",
-            "measure_id",
-            "measure '{value}' in column measure_id is not a measure of the framework",
-            value_set=_param("measure_ids"),
-        ),
-        _e(
-            "expect_column_values_to_not_be_in_set",
-            "measure_id",
-            "measure {value} is a council-level measure, computed from the council's spend data; "
-            "partners do not return it",
-            value_set=_param("council_measure_ids"),
-        ),
-        _e(
-            "expect_column_values_to_match_regex",
-            "period",
-            "period '{value}' is not a financial year written like 2024/25 (2024-25, 2024/2025 "
-            "and FY2024/25 are read too; FY25 or 2024 alone could mean either of two financial "
-            "years, so write both years)",
-            regex=parsing.PERIOD_PATTERN,
-        ),
-        _e(
-            "expect_column_values_to_be_in_set",
-            "period__consecutive",
-            "period '{value}' is not a financial year: its two years must be consecutive "
-            "(for example 2024/25)",
-            about="period",
-            value_set=[True],
-        ),
-        _e(
-            "expect_column_values_to_be_between",
-            "period__start",
-            "period '{value}' is in the future: returns can be made up to the current "
-            "financial year",
-            about="period",
-            max_value=_param("current_year_start"),
-        ),
-        _number("value"),
-        _number("target"),
-        _number("denominator"),
-        *[_range("value", u) for u in units],
-        *[_range("target", u) for u in units],
-        _e(
-            "expect_column_values_to_be_between",
-            "denominator__number",
-            "value '{value}' in column denominator is negative or implausibly large; it counts "
-            "from 0 up to the ceiling in params.yaml (validate.ceilings.count)",
-            about="denominator",
-            min_value=0,
-            max_value=_param(ceiling_parameter("count")),
-        ),
-        _yes_no("verified"),
-        _date("submitted_on"),
-        _registered("partner_id", "partner", "partners"),
-        _registered("contract_id", "contract", "contracts"),
-        _e(
-            "expect_column_values_to_be_in_set",
-            "contract_id__of_partner",
-            "contract '{value}' belongs to partner {detail}, not to partner '{partner_id}'",
-            about="contract_id",
-            value_set=[True],
-        ),
-        _e(
-            "expect_column_values_to_be_in_set",
-            "measure_id__committed",
-            "contract '{contract_id}' did not commit to measure {measure_id}: returns are only "
-            "for the measures in the contract's outcome_measures",
-            about="measure_id",
-            value_set=[True],
-        ),
-        _unique(
-            "returns",
-            spec("returns").key,
-            "conflicting returns for contract {contract_id}, measure {measure_id}, period "
-            "{period} with the same submission date: send one corrected row",
-        ),
-    ]
-    partners: list[Expectation] = [
-        _extra_cells(),
-        *_not_null(spec("partners").required),
-        _e(
-            "expect_column_values_to_match_regex",
-            "partner_id",
-            "partner id '{value}' can only use letters, digits, '.', '-' and '_'",
-            regex=ID_PATTERN,
-        ),
-        _id_length("partner_id", "partner"),
-        _e(
-            "expect_column_values_to_match_regex",
-            "type",
-            "value '{value}' in column type is not one of private, vcfs, public",
-            regex=PARTNER_TYPE_PATTERN,
-        ),
-        _yes_no("sme"),
-        _unique(
-            "partners",
-            spec("partners").key,
-            "partner '{partner_id}' appears more than once in the register with different details",
-        ),
-    ]
-    contracts: list[Expectation] = [
-        _extra_cells(),
-        *_not_null(c for c in spec("contracts").required if c != "outcome_measures"),
-        _e(
-            "expect_column_values_to_match_regex",
-            "contract_id",
-            "contract id '{value}' can only use letters, digits, '.', '-' and '_'",
-            regex=ID_PATTERN,
-        ),
-        _id_length("contract_id", "contract"),
-        _date("start"),
-        _date("end"),
-        _e(
-            "expect_column_values_to_be_in_set",
-            "end__after_start",
-            "end date '{value}' is before the start date '{start}'",
-            about="end",
-            value_set=[True],
-        ),
-        _number("value_gbp"),
-        _e(
-            "expect_column_values_to_be_between",
-            "value_gbp__number",
-            "value '{value}' in column value_gbp is negative or implausibly large; a contract "
-            "value runs from 0 up to the ceiling in params.yaml (validate.ceilings.GBP)",
-            about="value_gbp",
-            min_value=0,
-            max_value=_param(ceiling_parameter("GBP")),
-        ),
-        _yes_no("linked_to_subject_matter"),
-        _registered("partner_id", "partner", "partners"),
-        _e(
-            "expect_column_values_to_be_null",
-            "outcome_measures__unknown",
-            "column outcome_measures lists {detail}, which is not a measure of the framework",
-            about="outcome_measures",
-        ),
-        _unique(
-            "contracts",
-            spec("contracts").key,
-            "contract '{contract_id}' appears more than once in the register with different "
-            "details",
-        ),
-    ]
-    # Spend files as councils publish them (pipeline.validate.spend_layouts): an empty supplier name is
-    # a redacted payment and counts; not every council publishes transaction numbers.
-    spend: list[Expectation] = [
-        _extra_cells(),
-        *_not_null(("date", "amount")),
-        _e(
-            "expect_column_values_to_be_in_set",
-            "date__is_date",
-            "value '{value}' in column date is not a date (DD/MM/YYYY, DD/MM/YY, YYYY-MM-DD, "
-            "an Excel date number or a month such as Sep 2014)",
-            about="date",
-            value_set=[True],
-        ),
-        _e(
-            "expect_column_values_to_be_in_set",
-            "amount__is_amount",
-            "value '{value}' in column amount is not an amount of money (such as 1,100.00, "
-            "£1100, -25.50 or (25.50))",
-            about="amount",
-            value_set=[True],
-        ),
-        _e(
-            "expect_column_values_to_be_between",
-            "amount__number",
-            "amount '{value}' is implausibly large: payments run up to the ceiling in "
-            "params.yaml (validate.ceilings.GBP), refunds down to minus it",
-            about="amount",
-            min_value=_param("ceiling_GBP_negative"),
-            max_value=_param(ceiling_parameter("GBP")),
-        ),
-    ]
-    suppliers: list[Expectation] = [
-        _extra_cells(),
-        *_not_null(spec("suppliers").required),
-        _e(
-            "expect_column_values_to_match_regex",
-            "type",
-            "value '{value}' in column type is not one of private, vcfs, public",
-            regex=PARTNER_TYPE_PATTERN,
-        ),
-        _yes_no("sme"),
-        _unique(
-            "suppliers",
-            spec("suppliers").key,
-            "supplier '{supplier_id}' appears more than once in the register with different "
-            "details",
-        ),
-    ]
-    by_kind: dict[Kind, list[Expectation]] = {
-        "returns": returns,
-        "partners": partners,
-        "contracts": contracts,
-        "spend": spend,
-        "suppliers": suppliers,
-    }
+    """Every suite as GX suite JSON, from the contract's rules and the framework's units."""
     return {
         kind: {
             "name": kind,
-            "expectations": exps,
+            "expectations": [r.expectation_json() for r in kind_rules(kind, framework)],
             "meta": {
                 "about": f"Data contract for {kind} inputs (docs/validation.md). Generated by "
                 "`svf validate --write-suites` from pipeline/core/contract.py and the units in "
                 "data/reference/framework.yaml; edit those, not this file.",
             },
         }
-        for kind, exps in by_kind.items()
+        for kind in KINDS
     }
 
 
@@ -414,6 +116,25 @@ def write_suites(directory: Path, framework: Framework) -> list[Path]:
     written = []
     for kind, suite in build_suites(framework).items():
         written.append(write_text(directory / f"{kind}.json", suite_json(suite)))
+    return written
+
+
+#: Pages whose tables are generated from the contract (`pipeline.core.contract.render_docs`).
+CONTRACT_DOCS = ("docs/data-contract.md", "docs/validation.md")
+
+
+def write_docs(workspace: Path, framework: Framework) -> list[Path]:
+    """Rewrite the contract's tables in the workspace's documentation pages that have them
+    (atomically, and only when a table changed); return the pages rewritten."""
+    written = []
+    for name in CONTRACT_DOCS:
+        path = workspace / name
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        new = render_docs(text, partner_units(framework))
+        if new != text:
+            written.append(write_text(path, new))
     return written
 
 
@@ -494,22 +215,6 @@ def suite_parameters(
     }
 
 
-#: Joins the two ids of a pair (`pair`).
-PAIR_SEPARATOR = " / "
-
-
-def pair(a: object, b: object) -> str:
-    """Two ids as one value, for checking a combination against the registers in one rule."""
-    return f"{a}{PAIR_SEPARATOR}{b}"
-
-
-def split_measures(text: object) -> list[str]:
-    """`CS1-01; cs2-06` -> ['CS1-01', 'CS2-06'] (the contracts' outcome_measures cell)."""
-    if not isinstance(text, str):
-        return []
-    return [p.strip().upper() for p in text.replace(",", ";").split(";") if p.strip()]
-
-
 def _strip_upper(series: pd.Series) -> pd.Series:
     return parsing.map_distinct(series, lambda v: v.strip().upper() if isinstance(v, str) else None)
 
@@ -518,91 +223,44 @@ def _strip(series: pd.Series) -> pd.Series:
     return parsing.map_distinct(series, lambda v: v.strip() if isinstance(v, str) else None)
 
 
-def _flag(present: pd.Series, ok: pd.Series) -> pd.Series:
-    """True/False where `present` has a value, None (rule does not apply) where it has none."""
-    out = pd.Series(None, index=ok.index, dtype=object)
-    has = present.notna()
-    out[has] = ok[has].to_numpy(dtype=bool)
-    return out
-
-
 def derive_columns(
     kind: Kind, frame: pd.DataFrame, framework: Framework, params: dict[str, Any]
 ) -> pd.DataFrame:
     """The frame GX checks: ids trimmed (measure ids upper-cased) and the derived columns the
-    suites refer to (`value__percent`, `submitted_on__is_date`, ...). Derived columns are None
-    where the rule does not apply, so GX skips them (map expectations ignore nulls)."""
+    suites refer to (`value__percent`, `submitted_on__is_date`, ...), each computed by its rule's
+    `derive` (`pipeline.core.contract`). Derived columns are None where the rule does not apply,
+    so GX skips them (map expectations ignore nulls)."""
     # A shallow copy: pandas copies on write, so the columns replaced below never reach `frame`.
     out = frame.copy(deep=False)
     if EXTRA_CELLS not in out.columns:
         out[EXTRA_CELLS] = None
-    for c in ("partner_id", "contract_id", "supplier_id", "transaction_number"):
-        if c in out.columns:
-            out[c] = _strip(out[c])
-    if kind == "returns":
-        out["measure_id"] = _strip_upper(out["measure_id"])
-        parts = parsing.period_parts(out["period"])
-        out["period__consecutive"] = parts["consecutive"]
-        # Only a well-formed financial year can be in the future.
-        well_formed = parts["consecutive"].eq(True)
-        out["period__start"] = parts["start"].astype("float64").where(well_formed, None)
-        units = {m.id: m.unit for m in framework.measures}
-        unit = out["measure_id"].map(units)
-        for col in ("value", "target"):
-            number = out[parsed_number(col)] = parsing.parse_number(out[col])
-            for u in sorted({m.unit for m in framework.measures if m.level == "partner"}):
-                out[f"{col}__{u}"] = number.where(unit == u)
-        out["denominator__number"] = out[parsed_number("denominator")] = parsing.parse_number(
-            out["denominator"]
-        )
-        out["submitted_on__is_date"] = parsing.date_ok(out["submitted_on"])
-        contracts = set(params["contract_ids"])
-        owners = dict(p.split(PAIR_SEPARATOR, 1) for p in params["contract_partner_pairs"])
-        committed = set(params["contract_measure_pairs"])
-        out["partner_id__registered"] = _flag(
-            out["partner_id"], out["partner_id"].isin(set(params["partner_ids"]))
-        )
-        out["contract_id__registered"] = _flag(
-            out["contract_id"], out["contract_id"].isin(contracts)
-        )
-        # Whose contract, and what it committed to: only asked of a registered contract.
-        owner = out["contract_id"].map(owners)
-        out["contract_id__of_partner__owner"] = owner
-        out["contract_id__of_partner"] = _flag(
-            owner.where(out["partner_id"].notna()), owner == out["partner_id"]
-        )
-        known_measure = out["measure_id"].isin(framework.measure_ids)
-        # Asked only of a registered contract and a framework measure, so both ids are text.
-        asked = owner.notna() & known_measure
-        pairs = (
-            out.loc[asked, "contract_id"].astype(str)
-            + PAIR_SEPARATOR
-            + out.loc[asked, "measure_id"]
-        ).astype(object)
-        committed_pair = pd.Series(False, index=out.index)
-        committed_pair[asked] = pairs.isin(committed).to_numpy(dtype=bool)
-        out["measure_id__committed"] = _flag(owner.where(known_measure), committed_pair)
-    elif kind == "contracts":
-        out["start__is_date"] = parsing.date_ok(out["start"])
-        out["end__is_date"] = parsing.date_ok(out["end"])
-        start, end = parsing.parse_date(out["start"]), parsing.parse_date(out["end"])
-        both = start.notna() & end.notna()
-        out["end__after_start"] = None
-        out.loc[both, "end__after_start"] = (end[both] >= start[both]).to_numpy()
-        out["value_gbp__number"] = out[parsed_number("value_gbp")] = parsing.parse_number(
-            out["value_gbp"]
-        )
-        out["partner_id__registered"] = _flag(
-            out["partner_id"], out["partner_id"].isin(set(params["partner_ids"]))
-        )
-        ids = framework.measure_ids
-        out["outcome_measures__unknown"] = out["outcome_measures"].map(
-            lambda v: ", ".join(m for m in split_measures(v) if m not in ids) or None
-        )
-    elif kind == "spend":
-        out = spend_checks.derive(out)
-        # The ceiling check (issue 12) reads the amount as spend_checks parsed it.
-        out["amount__number"] = out["amount__value"]
+    for col in spec(kind).columns:
+        if col.name not in out.columns:
+            continue
+        if col.type == "id":
+            out[col.name] = _strip(out[col.name])
+        elif col.type == "measure":
+            out[col.name] = _strip_upper(out[col.name])
+    rows = Rows(
+        out,
+        params,
+        {m.id: m.unit for m in framework.measures},
+        framework.measure_ids,
+    )
+    for rule in kind_rules(kind, framework):
+        if rule.derive is None or rule.checks is None:
+            continue
+        if rule.detail and rule.derive_detail is not None:
+            out[rule.detail] = rule.derive_detail(rows)
+        out[rule.checks] = rule.derive(rows)
+    for column, number in rows.numbers.items():
+        # Kept for `typed_table` (`clean_tables`), so every number is parsed once.
+        out[parsed_number(column)] = number
+    if kind == "spend":
+        # Kept for `typed_table`, so a year of dates and amounts is read once.
+        out["date__value"] = rows.spend_dates["date"]
+        out["date__precision"] = rows.spend_dates["precision"]
+        out["amount__value"] = rows.amounts
     return out
 
 
@@ -614,4 +272,8 @@ def parsed_number(column: str) -> str:
 
 def detail_column(column: str) -> str | None:
     """Where the sentence's `{detail}` comes from for a derived column, if not the column."""
-    return {"contract_id__of_partner": "contract_id__of_partner__owner"}.get(column)
+    for kind in KINDS:
+        for rule in rules(kind):
+            if rule.checks == column and rule.detail:
+                return rule.detail
+    return None

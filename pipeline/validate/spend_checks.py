@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.core.contract import SOURCE_COLUMNS, SOURCE_FILE, SOURCE_ROW
+from pipeline.core.contract import SOURCE_COLUMNS, SOURCE_FILE, SOURCE_ROW, spec
 from pipeline.core.spend_cells import (
     cell_ok,
     empty_lines,
@@ -26,15 +26,15 @@ from pipeline.core.spend_cells import (
     parse_spend_dates,
     redacted,
 )
-from pipeline.core.tables import CLEAN_ORDER
 from pipeline.validate.spend_layouts import HEADINGS
 
 TOTAL_LINE = "row_is_not_a_total_line"
 REPUBLISHED = "row_is_not_in_an_earlier_file"
 
-#: Columns of the clean spend table after source_file and source_row (`pipeline.core.tables`).
-COLUMNS: tuple[str, ...] = CLEAN_ORDER["spend"]
-AMOUNTS = ("amount", "irrecoverable_vat")
+#: Columns of the clean spend table after source_file and source_row (docs/interfaces.md),
+#: with their types, from the data contract.
+CLEAN_COLUMNS = spec("spend").clean_columns
+COLUMNS: tuple[str, ...] = tuple(c.name for c in CLEAN_COLUMNS)
 
 
 def _cells(raw: pd.DataFrame) -> pd.DataFrame:
@@ -58,19 +58,6 @@ def total_reason(row: pd.Series) -> str:
     cells = [str(v).strip() for k, v in row.items() if k not in SOURCE_COLUMNS and v]
     shown = ", ".join(repr(c) for c in cells if c)
     return f"the row is the file's total line ({shown}), not a payment"
-
-
-def derive(out: pd.DataFrame) -> pd.DataFrame:
-    """Add the derived columns the spend suite checks: `date__is_date`, `amount__is_amount`."""
-    dates = parse_spend_dates(out["date"])
-    amounts = parse_amounts(out["amount"])
-    out["date__is_date"] = cell_ok(out["date"], dates["date"])
-    out["amount__is_amount"] = cell_ok(out["amount"], amounts)
-    # Kept for `typed_table`, so a year of dates and amounts is read once.
-    out["date__value"] = dates["date"]
-    out["date__precision"] = dates["precision"]
-    out["amount__value"] = amounts
-    return out
 
 
 def _strip(value: object) -> str | None:
@@ -97,17 +84,19 @@ def typed_table(checked: pd.DataFrame) -> pd.DataFrame:
         dates = parse_spend_dates(
             checked["date"] if "date" in checked else pd.Series(None, index=checked.index)
         )
-    for col in COLUMNS:
+    for column in CLEAN_COLUMNS:
+        col = column.name
         raw = checked[col] if col in checked.columns else pd.Series(None, index=checked.index)
-        if col == "date":
+        if column.type == "spend_date":
             out[col] = dates["date"]
-        elif col == "date_precision":
+        elif column.type == "date_precision":
             out[col] = dates["precision"].astype(object)
-        elif col == "amount" and "amount__value" in checked.columns:
-            out[col] = checked["amount__value"].astype("float64")
-        elif col in AMOUNTS:
-            out[col] = parse_amounts(raw)
-        elif col == "redacted":
+        elif column.type == "amount":
+            given = f"{col}__value"
+            out[col] = (
+                checked[given].astype("float64") if given in checked.columns else parse_amounts(raw)
+            )
+        elif column.type == "flag":  # the one flag: a withheld supplier name
             out[col] = redacted(out["supplier_name"]).astype(bool)
         else:
             out[col] = _text(raw)

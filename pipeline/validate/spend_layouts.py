@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.core.contract import SOURCE_FILE, SOURCE_ROW
-from pipeline.core.errors import ContractError
+from pipeline.core.errors import ContractError, MissingColumnsError
 from pipeline.core.readers import SPEND_LIMITS, read_rows
 from pipeline.core.workbooks import WORKBOOK_SUFFIXES, workbook_rows
 
@@ -289,7 +289,7 @@ def spend_frame(rows: Sequence[Sequence[str | None]], file: str) -> pd.DataFrame
     names = map_headings(header, file)
     missing = [c for c in REQUIRED if c not in names]
     if missing:
-        raise ContractError(
+        raise MissingColumnsError(
             f"{file}: missing required column{'s' if len(missing) > 1 else ''} "
             f"{', '.join(missing)} (found: {', '.join(h for h in header if h)})",
             file=file,

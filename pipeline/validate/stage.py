@@ -26,7 +26,7 @@ import pandas as pd
 from pipeline.core import parsing, periods
 from pipeline.core.atomic import write_json
 from pipeline.core.contract import SOURCE_FILE, SOURCE_ROW, Kind, kind_of_file, spec
-from pipeline.core.errors import ContractError, UserError
+from pipeline.core.errors import ContractError, MissingColumnsError, UserError
 from pipeline.core.framework import Framework, load_framework
 from pipeline.core.paths import CyclePaths
 from pipeline.core.progress import NullReporter, Reporter
@@ -93,6 +93,11 @@ class FileCount:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def add(self, *, clean: int = 0, quarantined: int = 0, superseded: int = 0) -> None:
+        self.clean += clean
+        self.quarantined += quarantined
+        self.superseded += superseded
 
 
 @dataclass
@@ -237,32 +242,85 @@ def _spend_data_rows(path: Path, name: str) -> int:
     return 0 if first is None else len(rows) - first - 1
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why one row failed one check. When a row fails several, the first by `order` decides the
+    column and expectation recorded in the quarantine, and every sentence is joined."""
+
+    order: int
+    column: str | None
+    expectation: str
+    sentence: str
+
+
+#: Order of the checks made before the suites' rules (structure, unreadable rows, foreign rows).
+BEFORE_RULES = -1
+
+
+@dataclass(frozen=True)
+class Checking:
+    """What checking any kind needs: the GX runner, the framework and the suites' parameters."""
+
+    runner: GXRunner
+    framework: Framework
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Routing:
+    """For returns: the partner whose feedback each row belongs in (`row_partner`), the partner
+    whose file each row is in (`file_owner`, None for a combined file), and the registered
+    partner ids a row could claim to be for (`known`)."""
+
+    row_partner: pd.Series
+    file_owner: pd.Series
+    known: set[str]
+
+
+@dataclass
+class KindOutcome:
+    """What checking one kind decided, for `validate_cycle` to add to the result."""
+
+    table: pd.DataFrame
+    superseded: pd.DataFrame | None
+    stats: list[ExpectationStat]
+    rejections: list[Rejection]
+
+    def per_file(self) -> dict[str, dict[str, int]]:
+        """Clean, quarantined and superseded rows per source file."""
+        out: dict[str, dict[str, int]] = {}
+
+        def add(files: Any, what: str) -> None:
+            for f in files:
+                counts = out.setdefault(str(f), {"clean": 0, "quarantined": 0, "superseded": 0})
+                counts[what] += 1
+
+        add(self.table[SOURCE_FILE], "clean")
+        add((r.file for r in self.rejections if r.row is not None), "quarantined")
+        if self.superseded is not None:
+            add(self.superseded[SOURCE_FILE], "superseded")
+        return out
+
+
 class _KindCheck:
-    """Checks all rows of one kind: structure, GX row rules, duplicates, keys."""
+    """Checks all rows of one kind: structure, GX row rules, duplicates, keys. It keeps what it
+    decides (stats, rejections) to itself; `check` returns them as a `KindOutcome`."""
 
     def __init__(
         self,
         kind: Kind,
         suite: dict[str, Any],
-        runner: GXRunner,
-        framework: Framework,
-        params: dict[str, Any],
-        result: ValidationResult,
-        counts: dict[str, FileCount],
-        row_partner: pd.Series | None,
+        checking: Checking,
+        routing: Routing | None = None,
     ) -> None:
-        self.kind, self.suite, self.runner, self.framework = kind, suite, runner, framework
-        self.params, self.result, self.counts = params, result, counts
-        self.row_partner = row_partner
-        #: For returns: the partner each row's file belongs to (None for a combined file), and
-        #: the registered partner ids a row could claim to be for.
-        self.file_owner: pd.Series | None = None
-        self.routing: set[str] = set()
+        self.kind, self.suite, self.checking, self.routing = kind, suite, checking, routing
+        self.stats: list[ExpectationStat] = []
+        self.rejections: list[Rejection] = []
 
     def _partner(self, idx: Any) -> str | None:
-        if self.row_partner is None:
+        if self.routing is None:
             return None
-        value = self.row_partner.get(idx)
+        value = self.routing.row_partner.get(idx)
         return None if value is None or pd.isna(value) else str(value)
 
     def _stat(
@@ -275,39 +333,44 @@ class _KindCheck:
     ) -> None:
         if isinstance(checked, list):
             checked = ", ".join(checked)
-        self.result.stats.append(
+        self.stats.append(
             ExpectationStat(self.kind, expectation, column, evaluated, failed, checked or column)
         )
 
-    def _reject(
-        self, raw: pd.DataFrame, failures: dict[Any, list[tuple[int, str, str, str]]]
-    ) -> None:
-        """Quarantine rows: failures maps a row index to (priority, column, expectation,
-        sentence); the first by priority decides column and expectation, all are joined."""
+    def _reject(self, raw: pd.DataFrame, failures: dict[Any, list[Failure]]) -> None:
+        """Quarantine the rows in `failures` (row index -> every check it failed)."""
         rows = _records(raw, list(failures))
         for idx, items in failures.items():
-            items.sort(key=lambda t: t[0])
+            items.sort(key=lambda f: f.order)
+            first = items[0]
             row = rows[idx]
-            reasons = list(dict.fromkeys(t[3] for t in items))
-            self.result.rejections.append(
+            reasons = list(dict.fromkeys(f.sentence for f in items))
+            self.rejections.append(
                 Rejection(
                     self.kind,
                     str(row[SOURCE_FILE]),
                     int(row[SOURCE_ROW]),
-                    items[0][1],
-                    items[0][2],
+                    first.column,
+                    first.expectation,
                     "; ".join(reasons),
                     self._partner(idx),
                     record_json(row),
                 )
             )
-            self.counts[str(row[SOURCE_FILE])].quarantined += 1
 
-    def run(self, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    def check(self, raw: pd.DataFrame, cycle: str | None = None) -> KindOutcome:
+        """Check every row of `raw`; for returns, `cycle` also refuses years after the cycle's."""
+        table, superseded = self._run(raw)
+        if cycle is not None:
+            table = self._after_cycle(raw, table, cycle)
+        return KindOutcome(table, superseded, self.stats, self.rejections)
+
+    def _run(self, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         kind = self.kind
+        runner, params = self.checking.runner, self.checking.params
         rows_exps = [e for e in self.suite["expectations"] if e["meta"].get("stage") != "keys"]
         key_exps = [e for e in self.suite["expectations"] if e["meta"].get("stage") == "keys"]
-        failures: dict[Any, list[tuple[int, str, str, str]]] = {}
+        failures: dict[Any, list[Failure]] = {}
 
         # 1. Structure: blank rows and repeated headers skip every other rule.
         faults = structural_faults(kind, raw)
@@ -324,7 +387,7 @@ class _KindCheck:
                     if code == spend_checks.TOTAL_LINE
                     else structural_reason(code)
                 )
-                failures[idx] = [(-1, None, code, reason)]
+                failures[idx] = [Failure(BEFORE_RULES, None, code, reason)]
         # Rows the reader could not read cleanly (undecodable bytes, NUL, an oversized cell, a
         # decimal comma): quarantined with the reader's reason, before any other rule.
         unreadable = (
@@ -334,24 +397,24 @@ class _KindCheck:
         )
         self._stat(ROW_READABLE, "*", len(raw), int(unreadable.sum()))
         for idx in raw.index[unreadable]:
-            failures[idx] = [(-1, None, ROW_READABLE, str(raw.at[idx, ROW_FAULT]))]
+            failures[idx] = [Failure(BEFORE_RULES, None, ROW_READABLE, str(raw.at[idx, ROW_FAULT]))]
         faults = faults.where(~unreadable, ROW_READABLE)
         # A partner's file holds that partner's rows only: a row for another registered partner
         # is refused. (An id in no register is a typo for the register rule to report.)
-        if self.file_owner is not None:
+        if self.routing is not None:
             own = raw["partner_id"].map(lambda v: v.strip() if isinstance(v, str) else None)
-            owner = self.file_owner
+            owner = self.routing.file_owner
             foreign = (
                 faults.isna()
                 & owner.notna()
-                & own.isin(self.routing)
+                & own.isin(self.routing.known)
                 & (own.str.lower() != owner.fillna("").str.lower())
             )
             self._stat(ROW_OF_FILE_PARTNER, "partner_id", len(raw), int(foreign.sum()))
             for idx in raw.index[foreign]:
                 failures[idx] = [
-                    (
-                        -1,
+                    Failure(
+                        BEFORE_RULES,
                         "partner_id",
                         ROW_OF_FILE_PARTNER,
                         f"this file is {owner[idx]}'s; the row is for partner '{own[idx]}': "
@@ -362,13 +425,13 @@ class _KindCheck:
         body = raw[faults.isna()]
 
         # 2. Row rules, one GX validation over every file of this kind.
-        checked = derive_columns(kind, body, self.framework, self.params)
+        checked = derive_columns(kind, body, self.checking.framework, params)
         gx_frame = checked
         if kind == "spend":
             # GX hashes every column it is given; a year of spend has twenty columns the rules
             # never look at.
             gx_frame = checked[spend_checks.rule_columns(rows_exps, checked)]
-        run = self.runner.run(kind, rows_exps, gx_frame, self.params)
+        run = runner.run(kind, rows_exps, gx_frame, params)
         failed_pos: set[int] = {pos for positions in run.failures.values() for pos in positions}
         sources = _records(body, checked.index[sorted(failed_pos)])
         for i, e in enumerate(rows_exps):
@@ -389,7 +452,7 @@ class _KindCheck:
                 value = source.get(meta["column"])
                 detail = checked.at[idx, detail_col or evaluated_col] if evaluated_col else None
                 failures.setdefault(idx, []).append(
-                    (
+                    Failure(
                         i,
                         meta["column"],
                         e["type"],
@@ -416,7 +479,7 @@ class _KindCheck:
         for idx, first in dups.items():
             where = f"row {int(table.at[first, SOURCE_ROW])} of {table.at[first, SOURCE_FILE]}"
             failures[idx] = [
-                (
+                Failure(
                     0,
                     None,
                     dup_code,
@@ -437,11 +500,9 @@ class _KindCheck:
             superseded["superseded_by_row"] = (
                 table.loc[earlier.to_numpy(), SOURCE_ROW].to_numpy().astype("int64")
             )
-            for f in superseded[SOURCE_FILE]:
-                self.counts[str(f)].superseded += 1
             table = table[by < 0]
         if key_exps:
-            keys_run = self.runner.run(f"{kind}.keys", key_exps, table, self.params)
+            keys_run = runner.run(f"{kind}.keys", key_exps, table, params)
             conflicted: set[int] = {
                 p for positions in keys_run.failures.values() for p in positions
             }
@@ -462,7 +523,7 @@ class _KindCheck:
                     source = sources[idx]
                     fields = {**source, **typed[idx]}
                     failures.setdefault(idx, []).append(
-                        (
+                        Failure(
                             len(rows_exps) + i,
                             column,
                             e["type"],
@@ -473,13 +534,30 @@ class _KindCheck:
             unique[list(conflicted)] = False
             table = table[unique]
         self._reject(raw, failures)
-        for f in table[SOURCE_FILE]:
-            self.counts[str(f)].clean += 1
         return table, superseded
 
-    def _case_twins(
-        self, table: pd.DataFrame, failures: dict[Any, list[tuple[int, str, str, str]]]
-    ) -> pd.DataFrame:
+    def _after_cycle(self, raw: pd.DataFrame, table: pd.DataFrame, cycle: str) -> pd.DataFrame:
+        """Clean returns for a year after the cycle's own go to quarantine
+        (`pipeline.core.periods`)."""
+        later = periods.after_cycle(table["period"], cycle)
+        self._stat(periods.AFTER_CYCLE, "period", len(table), int(later.sum()))
+        self._reject(
+            raw,
+            {
+                idx: [
+                    Failure(
+                        0,
+                        "period",
+                        periods.AFTER_CYCLE,
+                        periods.after_cycle_reason(table.at[idx, "period"], cycle),
+                    )
+                ]
+                for idx in table.index[later]
+            },
+        )
+        return table[~later]
+
+    def _case_twins(self, table: pd.DataFrame, failures: dict[Any, list[Failure]]) -> pd.DataFrame:
         """Refuse, row by row, register ids that another row spells with different case
         (`P001` and `p001`): they would share file names and feedback, and which one won
         would depend on chance."""
@@ -501,7 +579,7 @@ class _KindCheck:
                 }
             )
             failures.setdefault(idx, []).append(
-                (
+                Failure(
                     0,
                     column,
                     IDS_UNIQUE_IGNORING_CASE,
@@ -619,23 +697,27 @@ def validate_cycle(
             params = suite_parameters(
                 framework, today, clean.get("partners"), clean.get("contracts"), limits=limits
             )
-        row_partner = None
         if raw is not None and kind == "returns":
-            row_partner = returns_partner = _returns_partner(raw, owner_of)
+            returns_partner = _returns_partner(raw, owner_of)
         if raw is not None:
-            checker = _KindCheck(
-                kind, suites[kind], runner, framework, params, result, counts, row_partner
-            )
+            routing = None
             if kind == "returns":
                 by_file = {f: owner_of(f) for f in raw[SOURCE_FILE].unique()}
-                checker.file_owner = raw[SOURCE_FILE].map(by_file).astype(object)
-                checker.routing = known_partners
-            table, superseded = checker.run(raw)
+                routing = Routing(
+                    returns_partner,
+                    raw[SOURCE_FILE].map(by_file).astype(object),
+                    known_partners,
+                )
+            outcome = _KindCheck(
+                kind, suites[kind], Checking(runner, framework, params), routing
+            ).check(raw, cycle=paths.cycle if kind == "returns" else None)
+            result.stats.extend(outcome.stats)
+            result.rejections.extend(outcome.rejections)
+            for file, tally in outcome.per_file().items():
+                counts[file].add(**tally)
+            clean[kind] = outcome.table
             if kind == "returns":
-                table = _quarantine_after_cycle(checker, raw, table, paths.cycle)
-            clean[kind] = table
-            if kind == "returns":
-                result.superseded = superseded
+                result.superseded = outcome.superseded
         else:
             # Always a table, empty when the cycle has no such file: compute reads an empty spend
             # table as "no spend data", and dvc.yaml declares every table as an output.
@@ -648,7 +730,7 @@ def validate_cycle(
 
     for kind, name, exc in file_faults:
         partner = owner_of(name) if kind == "returns" else None
-        expectation = FILE_COLUMNS if "missing required column" in str(exc) else FILE_READABLE
+        expectation = FILE_COLUMNS if isinstance(exc, MissingColumnsError) else FILE_READABLE
         result.rejections.append(
             Rejection(kind, name, None, exc.column, expectation, str(exc), partner, file_record())
         )
@@ -667,29 +749,6 @@ def validate_cycle(
     result.runner = runner
     reconcile(result)
     return result
-
-
-def _quarantine_after_cycle(
-    checker: _KindCheck, raw: pd.DataFrame, table: pd.DataFrame, cycle: str
-) -> pd.DataFrame:
-    """Clean returns for a year after the cycle's own go to quarantine (`pipeline.core.periods`)."""
-    later = periods.after_cycle(table["period"], cycle)
-    checker._stat(periods.AFTER_CYCLE, "period", len(table), int(later.sum()))
-    failures = {
-        idx: [
-            (
-                0,
-                "period",
-                periods.AFTER_CYCLE,
-                periods.after_cycle_reason(table.at[idx, "period"], cycle),
-            )
-        ]
-        for idx in table.index[later]
-    }
-    checker._reject(raw, failures)
-    for f in table.loc[later, SOURCE_FILE]:
-        checker.counts[str(f)].clean -= 1
-    return table[~later]
 
 
 class _FileOwners:
