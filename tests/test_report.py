@@ -201,7 +201,7 @@ def test_a_partner_view_holding_anything_of_another_partner_is_refused(tmp_path:
     assert set(view.contracts["partner_id"]) == {"P001"}
     leaks = [
         replace(view, contracts=data.contracts),
-        replace(view, findings={**view.findings, "endorsement": ["P001", "P002"]}),
+        replace(view, findings=replace(view.findings, endorsement=["P001", "P002"])),
         replace(view, validation={**view.validation, "partners": {"P002": {"rows": 1}}}),
     ]
     for leak in leaks:
