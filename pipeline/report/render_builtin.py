@@ -290,17 +290,29 @@ def _typst_template() -> str:
     return typst_palette() + (TEMPLATES / "report.typ").read_text(encoding="utf-8")
 
 
+#: Whether this process has compiled a PDF itself (see `compiled_in_process`).
+_COMPILED_HERE = False
+
+
+def compiled_in_process() -> bool:
+    """Whether this process has run Typst: its worker threads do not survive a fork, so a worker
+    forked from this process afterwards would wait forever in its first compile."""
+    return _COMPILED_HERE
+
+
 def to_pdf(doc: Document) -> bytes:
     """Compile the Typst source in-process (charts are inline SVG bytes: no files to write).
 
-    A fresh `typst.compile` per report, never a `typst.Compiler` kept in the process: the report
-    pool forks its workers, and a compiler created before a fork (its threads gone in the child)
-    hangs the child's first compile. A kept compiler was measured no faster for distinct reports.
+    A fresh `typst.compile` per report, never a `typst.Compiler` kept in the process; and once a
+    process has compiled, the report pool spawns its workers instead of forking them
+    (`compiled_in_process`): Typst's threads do not survive a fork.
     """
     import typst
 
+    global _COMPILED_HERE
     source = to_typst(doc).encode("utf-8")
     stamp = int(clock.now().timestamp())
+    _COMPILED_HERE = True
     try:
         # PDF/UA-1: Typst checks the accessibility rules (a title, alt text on every image,
         # headings from level 1 without gaps) and writes the conformance claim.

@@ -310,7 +310,12 @@ def _execute_all(
                 on_done(r)
         return results
     # Fork where available: workers inherit the imported pipeline instead of importing it again.
-    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    # Not once this process has compiled a PDF itself (a test, a notebook calling the stage):
+    # Typst's threads do not survive a fork, and a forked worker's first compile would hang.
+    from pipeline.report.render_builtin import compiled_in_process
+
+    fork = "fork" in mp.get_all_start_methods() and not compiled_in_process()
+    method = "fork" if fork else "spawn"
     _warm_up()
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=mp.get_context(method), initializer=_warm_up
