@@ -35,6 +35,8 @@ test: setup
 lint: setup
 	$(BIN)/ruff check pipeline tests benchmarks
 	$(BIN)/ruff format --check pipeline tests benchmarks
+	$(BIN)/lint-imports   # the stage layers ([tool.importlinter] in pyproject.toml)
+	$(BIN)/mypy           # the package's types ([tool.mypy])
 
 format: setup
 	$(BIN)/ruff format pipeline tests benchmarks

@@ -7,7 +7,6 @@ so a failure message can say which command failed and what it printed.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -161,24 +160,6 @@ def dvc_shown(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> i
         sys.stdout.write(line)
         sys.stdout.flush()
     return proc.wait()
-
-
-def dvc_json(repo: Path, *args: str) -> Any:
-    """Run a dvc command that takes `--json` and parse what it prints."""
-    result = dvc(repo, *args, "--json")
-    text = result.stdout.strip()
-    if not text:
-        return {}
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        # DVC may print a warning line before the JSON document: parse from the first brace.
-        start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
-        if start < 0:
-            raise ToolError(
-                f"`dvc {' '.join(args)} --json` printed no JSON: {last_line(text)}"
-            ) from None
-        return json.loads(text[start:])
 
 
 # --- questions about the repository ------------------------------------------------------------

@@ -64,15 +64,6 @@ def parse_number(series: pd.Series) -> pd.Series:
     return out
 
 
-def yes_no_ok(series: pd.Series) -> pd.Series:
-    text = _text(series)
-    present = text.notna()
-    out = pd.Series(None, index=series.index, dtype=object)
-    if present.any():
-        out[present] = text[present].astype(str).str.match(YES_NO_PATTERN).to_numpy()
-    return out
-
-
 def parse_yes_no(series: pd.Series) -> pd.Series:
     """pandas `boolean`: yes/no cells, NA where empty or not yes/no."""
     norm = _text(series).map(lambda v: v.strip().lower() if isinstance(v, str) else None)
@@ -162,7 +153,3 @@ def _period_parts(series: pd.Series) -> pd.DataFrame:
 def financial_year_start(day: dt.date) -> int:
     """The first calendar year of the UK financial year (1 April to 31 March) holding `day`."""
     return day.year if (day.month, day.day) >= (4, 1) else day.year - 1
-
-
-def financial_year(start: int) -> str:
-    return f"{start}/{(start + 1) % 100:02d}"

@@ -12,6 +12,7 @@ import io
 import math
 import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -21,9 +22,12 @@ from matplotlib import patches  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from pipeline.report import blocks as rb  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 #: House palette (Okabe-Ito based: distinguishable with colour-vision deficiencies).
 INK = "#1d2733"
@@ -41,7 +45,7 @@ STATUS_COLOUR = {
 }
 DPI = 110
 
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.family": ["DejaVu Sans", "Liberation Sans", "sans-serif"],
     "font.size": 9,
     "axes.edgecolor": MUTED,
@@ -191,7 +195,7 @@ def trend_figure(periods: Sequence[str], series: Sequence[Series]) -> tuple[Figu
             whole = unit in WHOLE_UNITS
             ax.set_ylim(0, top * 1.15 if top > 0 else (4 if whole else 1))
             ax.yaxis.set_major_locator(MaxNLocator(4, integer=whole))
-            ax.yaxis.set_major_formatter(lambda v, _p, u=unit: _tick(v, u))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p, u=unit: _tick(v, u)))
             points = "; ".join(
                 f"{p} {fmt_number(v, unit) if v is not None else why}"
                 + (f" (target {fmt_number(t, unit)})" if t is not None else "")

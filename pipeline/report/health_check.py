@@ -462,7 +462,7 @@ def _series(
     """One chart series per measure: the value and that year's own target, every period, and
     for a year without a figure its status (`no return`, or `no data` when none was expected;
     `no spend data` for a council-level figure)."""
-    out = []
+    out: list[charts.Series] = []
     for mid in mids:
         m = _measure(view, mid)
         r = rows[rows["measure_id"] == mid].drop_duplicates("period").set_index("period")

@@ -15,6 +15,7 @@ from pipeline.core.atomic import write_text
 from pipeline.core.paths import CyclePaths
 from pipeline.core.status import NO_DATA, partner_overall
 from pipeline.report.blocks import status_label
+from pipeline.report.outputs import executed_path, output_paths
 from pipeline.report.views import COUNCIL, CycleData
 
 
@@ -36,7 +37,6 @@ def build_index(
     import jinja2
 
     from pipeline.report.health_check import pass_rates
-    from pipeline.report.stage import executed_path, output_paths
 
     latest = str(data.findings.get("latest_period") or "")
     status = partner_status(data, latest)

@@ -101,8 +101,10 @@ class _Outputs:
 def _run_cell(source: str, ns: dict[str, Any], outputs: _Outputs, count: int) -> None:
     tree = ast.parse(source, mode="exec")
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+    tail = tree.body[-1] if tree.body else None
+    if isinstance(tail, ast.Expr):
+        tree.body.pop()
+        last = ast.Expression(tail.value)
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):
         exec(compile(tree, f"<cell {count}>", "exec"), ns)  # noqa: S102 - our own notebook

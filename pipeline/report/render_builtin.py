@@ -145,7 +145,7 @@ def _jinja_env() -> Any:
 
 def to_html(doc: Document) -> str:
     """One self-contained HTML page: inline CSS, images as data URIs, no external request."""
-    parts = []
+    parts: list[dict[str, Any]] = []
     for p in doc.parts:
         if p.kind == "markdown":
             parts.append({"kind": "html", "html": pandoc(p.markdown, "html5")})
@@ -306,7 +306,9 @@ def to_pdf(doc: Document) -> bytes:
         try:
             # PDF/UA-1: Typst checks the accessibility rules (a title, alt text on every image,
             # headings from level 1 without gaps) and writes the conformance claim.
-            return typst.compile(
+            # typst's stub binds `input` and `root` to one TypeVar, so bytes with a str root
+            # matches no overload, although the library takes both.
+            return typst.compile(  # type: ignore[call-overload]
                 source.encode("utf-8"),
                 root=root,
                 format="pdf",
@@ -319,7 +321,7 @@ def to_pdf(doc: Document) -> bytes:
             # A report that breaks a PDF/UA rule is still sent, as a tagged PDF, with a warning
             # naming the rule, rather than not at all.
             warnings.warn(f"PDF is tagged but not PDF/UA-1: {exc}", stacklevel=2)
-            return typst.compile(
+            return typst.compile(  # type: ignore[call-overload]  # as above
                 source.encode("utf-8"),
                 root=root,
                 format="pdf",

@@ -21,7 +21,7 @@ import multiprocessing as mp
 import os
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +32,7 @@ import nbformat
 from pipeline.core.atomic import write_bytes, write_text
 from pipeline.core.errors import UserError
 from pipeline.core.paths import CyclePaths
+from pipeline.report.outputs import executed_path, output_paths
 from pipeline.report.views import COUNCIL, load_cycle
 
 NOTEBOOK = "03_health_check.ipynb"
@@ -85,15 +86,6 @@ def select_audiences(partners: str, known: Sequence[str]) -> list[str]:
             )
         chosen = list(dict.fromkeys(chosen))
     return [COUNCIL, *chosen]
-
-
-def output_paths(paths: CyclePaths, audience: str, formats: Iterable[str]) -> dict[str, Path]:
-    folder = paths.council_report_dir if audience == COUNCIL else paths.partner_report_dir(audience)
-    return {fmt: folder / f"health-check.{fmt}" for fmt in formats}
-
-
-def executed_path(paths: CyclePaths, audience: str) -> Path:
-    return paths.executed / f"03_health_check.{audience}.ipynb"
 
 
 def staging_dir(paths: CyclePaths) -> Path:
@@ -345,11 +337,3 @@ def run_report_stage(
         for r in failed:
             console.print(f"[bold red]error:[/] {r.error}", highlight=False, soft_wrap=True)
     return 1 if failed else 0
-
-
-def cpu_jobs() -> int:
-    """A sensible default number of workers: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)

@@ -267,7 +267,7 @@ class _KindCheck:
         )
 
     def _reject(
-        self, raw: pd.DataFrame, failures: dict[Any, list[tuple[int, str, str, str]]]
+        self, raw: pd.DataFrame, failures: dict[Any, list[tuple[int, str | None, str, str]]]
     ) -> None:
         """Quarantine rows: failures maps a row index to (priority, column, expectation,
         sentence); the first by priority decides column and expectation, all are joined."""
@@ -293,7 +293,7 @@ class _KindCheck:
         kind = self.kind
         rows_exps = [e for e in self.suite["expectations"] if e["meta"].get("stage") != "keys"]
         key_exps = [e for e in self.suite["expectations"] if e["meta"].get("stage") == "keys"]
-        failures: dict[Any, list[tuple[int, str, str, str]]] = {}
+        failures: dict[Any, list[tuple[int, str | None, str, str]]] = {}
 
         # 1. Structure: blank rows and repeated headers skip every other rule.
         faults = structural_faults(kind, raw)
@@ -459,7 +459,7 @@ class _KindCheck:
         return table, superseded
 
     def _case_twins(
-        self, table: pd.DataFrame, failures: dict[Any, list[tuple[int, str, str, str]]]
+        self, table: pd.DataFrame, failures: dict[Any, list[tuple[int, str | None, str, str]]]
     ) -> pd.DataFrame:
         """Refuse, row by row, register ids that another row spells with different case
         (`P001` and `p001`): they would share file names and feedback, and which one won
@@ -600,11 +600,13 @@ def validate_cycle(
             known_partners = routing_ids(raw)
         reporter.advance(1, kind)
 
-    for kind, name, exc in file_faults:
+    for kind, name, fault in file_faults:
         partner = _owner(name, known_partners, owners) if kind == "returns" else None
-        expectation = FILE_COLUMNS if "missing required column" in str(exc) else FILE_READABLE
+        expectation = FILE_COLUMNS if "missing required column" in str(fault) else FILE_READABLE
         result.rejections.append(
-            Rejection(kind, name, None, exc.column, expectation, str(exc), partner, file_record())
+            Rejection(
+                kind, name, None, fault.column, expectation, str(fault), partner, file_record()
+            )
         )
     for kind in ORDER:
         n_files = sum(1 for f in result.files if f.kind == kind)
@@ -629,7 +631,7 @@ def _quarantine_after_cycle(
     """Clean returns for a year after the cycle's own go to quarantine (`pipeline.core.cycle_year`)."""
     later = cycle_year.after_cycle(table["period"], cycle)
     checker._stat(cycle_year.EXPECTATION, "period", len(table), int(later.sum()))
-    failures = {
+    failures: dict[Any, list[tuple[int, str | None, str, str]]] = {
         idx: [
             (0, "period", cycle_year.EXPECTATION, cycle_year.reason(table.at[idx, "period"], cycle))
         ]
