@@ -18,13 +18,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import report_fixtures as rf
 import yaml
-from test_report import html_of, pdf_text, tags_of
 
 from pipeline.core.errors import UserError
 from pipeline.report.render_quarto import Job, quarto_command, render_many, stage_notebook
 from pipeline.report.stage import choose_renderer, executed_path
+from tests.helpers import report_fixtures as rf
+from tests.helpers.report_pages import html_of, pdf_text, tags_of
 
 needs_quarto = pytest.mark.skipif(
     shutil.which("quarto") is None,
