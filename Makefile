@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export DVC_NO_ANALYTICS := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup sample lint format bench clean
+.PHONY: run test test-fast setup sample lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,21 @@ sample: setup
 run: sample
 	$(BIN)/svf run --cycle $(CYCLE)
 
+# The whole suite, slow tests included, in parallel (pytest-xdist): one worker per core, each
+# test module on one worker (its module fixtures are built once), the slowest modules first.
+TEST_WORKERS ?= auto
 test: setup
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+
+# Quick feedback while working: every test not marked slow.
+test-fast: setup
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope -m "not slow" $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check pipeline tests benchmarks
 	$(BIN)/ruff format --check pipeline tests benchmarks
+	$(BIN)/lint-imports   # the stage layers ([tool.importlinter] in pyproject.toml)
+	$(BIN)/mypy           # the package's types ([tool.mypy])
 
 format: setup
 	$(BIN)/ruff format pipeline tests benchmarks

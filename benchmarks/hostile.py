@@ -23,7 +23,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 CHILD = """
 import json, resource, sys, time
@@ -42,7 +41,7 @@ print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_ti
 
 
 def _files(folder: Path) -> dict[str, Path]:
-    from _hostile_files import (
+    from tests.helpers.hostile_files import (
         RETURNS_HEADER,
         declared_grid,
         dimension_bomb,

@@ -190,7 +190,7 @@ def profile(ws: Path, count: int, formats: list[str]) -> None:
     import pstats
 
     from pipeline.core.paths import CyclePaths
-    from pipeline.report import stage
+    from pipeline.report import audience, stage
     from pipeline.report.views import load_cycle
 
     shutil.rmtree(ws / "notebooks", ignore_errors=True)
@@ -198,12 +198,12 @@ def profile(ws: Path, count: int, formats: list[str]) -> None:
     paths = CyclePaths.of("bench", ws)
     ids = load_cycle(paths).partner_ids[: count + 1]
     staging = stage.staging_dir(paths)
-    stage.render_audience(paths, ids[0], "builtin", formats, staging)
+    audience.render_audience(paths, ids[0], "builtin", formats, staging)
     prof = cProfile.Profile()
     cpu = time.process_time()
     prof.enable()
     for pid in ids[1:]:
-        r = stage.render_audience(paths, pid, "builtin", formats, staging)
+        r = audience.render_audience(paths, pid, "builtin", formats, staging)
         if r.error:
             raise SystemExit(r.error)
     prof.disable()
@@ -271,7 +271,7 @@ def rss_trace(ws: Path, count: int, formats: list[str]) -> None:
     (cycling through the partners), printing resident memory as it goes: a worker's memory
     must not grow with the number of reports it renders."""
     from pipeline.core.paths import CyclePaths
-    from pipeline.report import stage
+    from pipeline.report import audience, stage
     from pipeline.report.views import load_cycle
 
     shutil.rmtree(ws / "notebooks", ignore_errors=True)
@@ -282,7 +282,7 @@ def rss_trace(ws: Path, count: int, formats: list[str]) -> None:
     step = max(1, count // 8)
     print(f"RSS after loading the cycle: {rss_mb():.0f} MB")
     for i in range(count):
-        r = stage.render_audience(paths, ids[i % len(ids)], "builtin", formats, staging)
+        r = audience.render_audience(paths, ids[i % len(ids)], "builtin", formats, staging)
         if r.error:
             raise SystemExit(r.error)
         if (i + 1) % step == 0 or i + 1 == count:

@@ -7,19 +7,9 @@ playwright package through `executable_path`; no browser is downloaded.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from tests.helpers.browser import ARGS, CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,

@@ -12,11 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _validate_fixtures import run, workspace
-from test_browser import ARGS, CHROMIUM
-from test_review_page import FILES
 
 from pipeline.validate.stage import write_outputs
+from tests.helpers.browser import ARGS, CHROMIUM
+from tests.helpers.validate_fixtures import REVIEW_FILES, run, workspace
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,7 +30,7 @@ pytestmark = [
 def site(tmp_path_factory: pytest.TempPathFactory):
     from playwright.sync_api import sync_playwright
 
-    paths = workspace(tmp_path_factory.mktemp("dq-browser"), FILES)
+    paths = workspace(tmp_path_factory.mktemp("dq-browser"), REVIEW_FILES)
     write_outputs(paths, run(paths))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)

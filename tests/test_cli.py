@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from pipeline.cli.app import main
+from tests.helpers.cli import run
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAMEWORK = ROOT / "data" / "reference" / "framework.yaml"
-SVF = Path(sys.executable).parent / "svf"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run `svf argv` in this process, as the console script does; (exit status, stdout, stderr)."""
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    captured = capsys.readouterr()
-    return int(info.value.code or 0), captured.out, captured.err
+#: The installed console script: beside the interpreter running the tests, else on PATH.
+SVF = shutil.which("svf", path=str(Path(sys.executable).parent)) or shutil.which("svf")
 
 
 def one_line_error(err: str) -> str:
@@ -147,8 +141,9 @@ def test_sample_writes_the_cycle_folder_and_refuses_real_data(
 
 def test_installed_command_reports_a_missing_folder_without_traceback(tmp_path: Path) -> None:
     # The real console script, as a user runs it.
+    assert SVF is not None, "the svf console script is not installed (pip install -e .)"
     result = subprocess.run(
-        [str(SVF), "validate", "--cycle", "nope", "-w", str(tmp_path)],
+        [SVF, "validate", "--cycle", "nope", "-w", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,

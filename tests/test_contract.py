@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from _validate_fixtures import GOOD_P001, ROOT, TODAY, returns_csv, run, workspace
 
 from pipeline.core.atomic import write_parquet
 from pipeline.core.contract import KINDS, generic_words, render_docs, rules, spec
@@ -17,6 +16,7 @@ from pipeline.validate.expectations import (
     partner_units,
     suite_parameters,
 )
+from tests.helpers.validate_fixtures import GOOD_P001, ROOT, TODAY, returns_csv, run, workspace
 
 FRAMEWORK = load_framework(ROOT / "data" / "reference" / "framework.yaml")
 UNITS = partner_units(FRAMEWORK)

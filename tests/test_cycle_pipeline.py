@@ -6,9 +6,10 @@ is written relative to the clone, as the shipped `.dvc/config` has it; reports a
 HTML only (`report.formats`) to keep the run short. It follows the analyst's routine of
 docs/cycles.md over two years and then a colleague's restore:
 
-open (a financial-year id), sample, `svf run` (through DVC), close (refusals first), open the next
-year, change one return, close, compare, delete the outputs and `dvc checkout`, clone and
-`dvc pull`, reproduce.
+open (a financial-year id), sample, `svf run` (through DVC), the reviewer's sign-off (under DVC
+it keeps the validate stage current: only the report re-runs; results older than their inputs
+are refused), close (refusals first), open the next year, change one return, close, compare,
+delete the outputs and `dvc checkout`, clone and `dvc pull`, reproduce.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from _cycle_repo import PROJECT, dvc, git, ran, svf, tags
+
+from tests.helpers.cycle_repo import PROJECT, dvc, git, ran, svf, tags
 
 pytestmark = [pytest.mark.dvc, pytest.mark.slow]
 
@@ -106,12 +108,27 @@ def test_two_cycles_live_together_and_travel_to_a_colleague(project: Path, tmp_p
     assert "git add" not in first.stdout  # DVC's staging advice: the close does that
     assert ran(svf(repo, "run").stdout) == set()
     validation = repo / "reports/2024-25/data-quality/validation.json"
+
+    # The reviewer signs off. validation.json and the reviewer's page are validate's outputs:
+    # signing records their new content in dvc.lock, so validate stays current and only the
+    # report (which reads validation.json) re-runs, stating the sign-off.
+    signed = svf(repo, "review", "-c", "2024-25", "--sign", "Alex Reviewer")
+    assert "reviewed by Alex Reviewer" in one_line(signed.stderr)
+    assert json.loads(validation.read_text())["review"]["by"] == "Alex Reviewer"
+    assert set(json.loads(dvc(repo, "status", "--json").stdout)) == {"report@2024-25"}
+    assert ran(svf(repo, "run").stdout) == {"report@2024-25"}
+    council = (repo / "reports/2024-25/council/health-check.html").read_text(encoding="utf-8")
+    assert "Data quality reviewed by Alex Reviewer on" in council
     recorded_validation = validation.read_bytes()
 
-    # An input changed since the run: stale, refused, no tag.
+    # An input changed since the run: stale, so signing and closing are refused, no tag.
     partners = repo / "data/raw/2024-25/partners.csv"
     original = partners.read_bytes()
     partners.write_bytes(original + b"\n")
+    refused = svf(repo, "review", "-c", "2024-25", "--sign", "Sam Late", ok=False)
+    assert refused.returncode == 2
+    assert "validate stage is not up to date" in one_line(refused.stderr)
+    assert validation.read_bytes() == recorded_validation  # the earlier sign-off stands
     refused = svf(repo, "cycle", "close", "2024-25", ok=False)
     assert "validate@2024-25 (deps: data/raw/2024-25 modified)" in one_line(refused.stderr)
     partners.write_bytes(original)

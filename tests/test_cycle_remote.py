@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _cycle_repo import PROJECT, dvc, git, svf
 
 from pipeline.core import dvc_tools as tools
 from pipeline.cycles.lifecycle import remote_needs_setting
+from tests.helpers.cycle_repo import PROJECT, dvc, git, svf
 
 pytestmark = [pytest.mark.dvc]
 

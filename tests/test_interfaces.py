@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import report_fixtures as rf
-from _outcomes_frames import FRAMEWORK, contracts, partners, returns
 
 from pipeline.core.findings import Findings
 from pipeline.core.tables import MEASURES, RETURNS, THEME_STATUS, TableSchemaError
 from pipeline.outcomes.stage import compute_outcomes
+from tests.helpers import report_fixtures as rf
+from tests.helpers.outcomes_frames import FRAMEWORK, contracts, partners, returns
 
 
 def _outcomes():

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from _validate_fixtures import GOOD_P001, returns_csv, workspace
 
 from pipeline.cli.app import main
+from tests.helpers.validate_fixtures import GOOD_P001, returns_csv, workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,8 +86,6 @@ def test_an_output_folder_that_cannot_be_written_is_one_line_and_status_2(
 
 
 def test_a_killed_report_run_leaves_the_previous_reports_whole(tmp_path: Path) -> None:
-    import report_fixtures as rf
-
     from pipeline.report.stage import (
         output_paths,
         render_audience,
@@ -95,6 +93,7 @@ def test_a_killed_report_run_leaves_the_previous_reports_whole(tmp_path: Path) -
         staging_dir,
         swap_in,
     )
+    from tests.helpers import report_fixtures as rf
 
     paths = rf.write_workspace(tmp_path)
     final = output_paths(paths, "P001", ["html"])["html"]

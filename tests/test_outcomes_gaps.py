@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from _outcomes_frames import FRAMEWORK, contracts, partners, returns
-from test_outcomes_rollup import row
 
 from pipeline.core.framework import Proxy
 from pipeline.outcomes.gaps import find_gaps
 from pipeline.outcomes.stage import compute_outcomes
+from tests.helpers.outcomes_frames import FRAMEWORK, contracts, partners, returns, row
 
 
 def test_gaps_in_provision():

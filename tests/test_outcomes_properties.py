@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from _outcomes_frames import FRAMEWORK, contracts, partners, returns
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.outcomes.rollup import LEVEL_KEYS, prepare_returns, roll_up
 from pipeline.outcomes.stage import compute_outcomes
+from tests.helpers.outcomes_frames import FRAMEWORK, contracts, partners, returns
 
 PERIODS = ["2022/23", "2023/24", "2024/25"]
 

@@ -6,25 +6,10 @@ import math
 
 import pandas as pd
 import pytest
-from _outcomes_frames import FRAMEWORK, contracts, partners, returns
 
 from pipeline.outcomes.rollup import LEVEL_KEYS, prepare_returns, roll_up
 from pipeline.outcomes.stage import compute_outcomes
-
-
-def row(measures: pd.DataFrame, level: str, measure: str, period: str, partner=None, contract=None):
-    sel = (
-        (measures["level"] == level)
-        & (measures["measure_id"] == measure)
-        & (measures["period"] == period)
-    )
-    if partner is not None:
-        sel &= measures["partner_id"] == partner
-    if contract is not None:
-        sel &= measures["contract_id"] == contract
-    found = measures[sel]
-    assert len(found) == 1, found
-    return found.iloc[0]
+from tests.helpers.outcomes_frames import FRAMEWORK, contracts, partners, returns, row
 
 
 def compute(rows, contract_rows=None):

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _outcomes_frames import contracts, partners, returns
 
 from pipeline.core.errors import UserError
 from pipeline.core.paths import CyclePaths
 from pipeline.outcomes.stage import run_compute_stage
+from tests.helpers.outcomes_frames import contracts, partners, returns
 
 INTERFACE_COLUMNS = [
     "level",

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from _outcomes_frames import FRAMEWORK, contracts, partners, returns
-from test_outcomes_rollup import row
 
 from pipeline.core.settings import load_params
 from pipeline.core.status import (
@@ -18,6 +16,7 @@ from pipeline.core.status import (
     theme_status,
 )
 from pipeline.outcomes.stage import compute_outcomes
+from tests.helpers.outcomes_frames import FRAMEWORK, contracts, partners, returns, row
 
 
 def status_of(measure, prev, value, target, thresholds=None):

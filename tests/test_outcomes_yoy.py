@@ -6,12 +6,11 @@ import math
 
 import pandas as pd
 import pytest
-from _outcomes_frames import FRAMEWORK, contracts, partners, returns
-from test_outcomes_rollup import row
 
 from pipeline.core import periods
 from pipeline.core.errors import UserError
 from pipeline.outcomes.stage import compute_outcomes
+from tests.helpers.outcomes_frames import FRAMEWORK, contracts, partners, returns, row
 
 
 def outcomes(rows, contract_rows=()):

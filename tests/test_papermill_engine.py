@@ -11,12 +11,12 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
-import report_fixtures as rf
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
 from pipeline.report import render_builtin
 from pipeline.report.papermill_engine import NAME
+from tests.helpers import report_fixtures as rf
 
 CELLS = [
     new_markdown_cell("# A notebook"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from _validate_fixtures import returns_csv, run, workspace
 
 from pipeline.core import parsing
+from tests.helpers.validate_fixtures import returns_csv, run, workspace
 
 
 @pytest.mark.parametrize(

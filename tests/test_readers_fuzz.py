@@ -12,13 +12,13 @@ import io
 import tempfile
 from pathlib import Path
 
-from _hostile_files import RETURNS_HEADER, sheet_xml, workbook
-from _validate_fixtures import GOOD_P001, returns_csv, run, workspace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.core.errors import ContractError
 from pipeline.core.readers import read_table
+from tests.helpers.hostile_files import RETURNS_HEADER, sheet_xml, workbook
+from tests.helpers.validate_fixtures import GOOD_P001, returns_csv, run, workspace
 
 FUZZ = settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

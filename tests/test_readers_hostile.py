@@ -11,7 +11,10 @@ import resource
 from pathlib import Path
 
 import pytest
-from _hostile_files import (
+
+from pipeline.core.errors import ContractError
+from pipeline.core.readers import LIMITS, ROW_FAULT, read_table
+from tests.helpers.hostile_files import (
     RETURNS_HEADER,
     declared_grid,
     dimension_bomb,
@@ -20,9 +23,6 @@ from _hostile_files import (
     sheet_xml,
     workbook,
 )
-
-from pipeline.core.errors import ContractError
-from pipeline.core.readers import LIMITS, ROW_FAULT, read_table
 
 HEADER = ",".join(RETURNS_HEADER) + ",comment\n"
 

@@ -8,83 +8,23 @@ partner would: the HTML as text and markup, the PDF as text through `pdftotext`.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-from html.parser import HTMLParser
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import report_fixtures as rf
 
 from pipeline.core.errors import UserError
 from pipeline.report.stage import run_report_stage, select_audiences
-
-needs_poppler = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
+from tests.helpers import report_fixtures as rf
+from tests.helpers.report_pages import (
+    html_of,
+    needs_poppler,
+    pdf_text,
+    tags_of,
+    visible_text,
 )
-
-
-def html_of(paths, audience: str) -> str:
-    folder = (
-        paths.council_report_dir if audience == "council" else paths.partner_report_dir(audience)
-    )
-    return (folder / "health-check.html").read_text(encoding="utf-8")
-
-
-def pdf_text(paths, audience: str) -> str:
-    folder = (
-        paths.council_report_dir if audience == "council" else paths.partner_report_dir(audience)
-    )
-    out = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(folder / "health-check.pdf"), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return " ".join(out.split())  # lines break anywhere in a PDF: compare on single spaces
-
-
-def visible_text(html: str) -> str:
-    """What a reader sees: text nodes, unescaped, whitespace collapsed."""
-
-    class Text(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.parts: list[str] = []
-            self.skip = 0
-
-        def handle_starttag(self, tag, attrs):
-            if tag in {"style", "script"}:
-                self.skip += 1
-
-        def handle_endtag(self, tag):
-            if tag in {"style", "script"}:
-                self.skip -= 1
-
-        def handle_data(self, data):
-            if not self.skip:
-                self.parts.append(data)
-
-    p = Text()
-    p.feed(html)
-    return " ".join(" ".join(p.parts).split())
-
-
-class Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-def tags_of(html: str) -> list[tuple[str, dict[str, str | None]]]:
-    p = Tags()
-    p.feed(html)
-    return p.tags
-
 
 # Each partner's own canaries, and what must never appear in anyone else's report.
 OWN = {
@@ -429,12 +369,11 @@ def test_missing_compute_output_is_one_clear_error(tmp_path: Path):
 
 def test_cli_reports_unknown_partner_without_traceback(tmp_path: Path):
     rf.write_workspace(tmp_path)
-    svf = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "svf"
-    if not svf.exists():
-        pytest.skip("svf entry point not installed in .venv")
     proc = subprocess.run(
         [
-            str(svf),
+            sys.executable,
+            "-m",
+            "pipeline",
             "report",
             "--cycle",
             "fixture",

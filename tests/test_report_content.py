@@ -8,66 +8,26 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
-from test_report import html_of, needs_poppler, pdf_text, visible_text
 
 from pipeline.report import charts
+from tests.helpers.report_pages import (
+    BAD_WORDS,
+    assert_captions_kept_with_tables,
+    assert_clean_html,
+    assert_clean_pdf,
+    html_of,
+    needs_poppler,
+    page_texts,
+    pdf_text,
+    table,
+    visible_text,
+)
 
 AUDIENCES = ["council", "P001", "P002", "P003", "P004"]
-
-
-class Tables(HTMLParser):
-    """Every <table> of a page: its caption and its rows of cell texts (header row first)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[dict] = []
-        self.cell: list[str] | None = None
-        self.row: list[str] | None = None
-        self.in_caption = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append({"caption": "", "rows": []})
-        elif tag == "caption":
-            self.in_caption = True
-        elif tag == "tr":
-            self.row = []
-        elif tag in {"td", "th"} and self.row is not None:
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "caption":
-            self.in_caption = False
-        elif tag in {"td", "th"} and self.cell is not None and self.row is not None:
-            self.row.append(" ".join("".join(self.cell).split()))
-            self.cell = None
-        elif tag == "tr" and self.row is not None:
-            self.tables[-1]["rows"].append(self.row)
-            self.row = None
-
-    def handle_data(self, data):
-        if self.in_caption:
-            self.tables[-1]["caption"] += data
-        elif self.cell is not None:
-            self.cell.append(data)
-
-
-def tables_of(html: str) -> list[dict]:
-    p = Tables()
-    p.feed(html)
-    return p.tables
-
-
-def table(html: str, caption_start: str) -> list[list[str]]:
-    found = [t for t in tables_of(html) if t["caption"].startswith(caption_start)]
-    assert len(found) == 1, [t["caption"] for t in tables_of(html)]
-    return found[0]["rows"]
 
 
 # ------------------------------------------------------------------ one status rule set
@@ -141,7 +101,7 @@ def test_returns_to_chase_and_contracts_for_enforcement_are_two_lists(rendered):
 
 
 def rf_name(pid: str) -> str:
-    import report_fixtures as rf
+    from tests.helpers import report_fixtures as rf
 
     return rf.PARTNERS[pid][0]
 
@@ -419,23 +379,6 @@ def test_partner_summary_sentences_each_trace_to_a_figure_below(rendered):
 
 # ------------------------------------------------------------------ text that must never show
 
-BAD_WORDS = re.compile(r"(?<![\w-])(nan|NaN|None|NaT|inf|-inf|<NA>)(?![\w-])")
-
-
-def assert_clean_html(html: str, where: str) -> None:
-    text = visible_text(html)
-    assert not BAD_WORDS.search(text), (where, BAD_WORDS.search(text).group(0))
-    for t in tables_of(html):
-        for row in t["rows"][1:]:
-            for i, cell in enumerate(row):
-                assert cell.strip(), (where, t["caption"], row, i)
-
-
-def assert_clean_pdf(text: str, where: str) -> None:
-    hit = BAD_WORDS.search(text)
-    assert not hit, (where, text[max(0, hit.start() - 80) : hit.end() + 40])
-    assert "../" not in text and "data-quality/index.html:" not in text, where
-
 
 def test_no_report_shows_nan_none_or_an_empty_cell(rendered):
     for audience in AUDIENCES:
@@ -452,25 +395,6 @@ def test_no_pdf_shows_nan_none_or_a_relative_link(rendered):
         text = pdf_text(rendered, audience)
         assert_clean_pdf(text, audience)
     assert "Data Docs of review cycle fixture" in pdf_text(rendered, "council")
-
-
-def page_texts(pdf) -> list[str]:
-    out = subprocess.run(
-        ["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return out.split("\f")
-
-
-def assert_captions_kept_with_tables(pdf) -> None:
-    """No page ends with a table caption (its table on the next page)."""
-    for number, page in enumerate(page_texts(pdf), start=1):
-        lines = [line.strip() for line in page.splitlines() if line.strip()]
-        body = [line for line in lines if not line.startswith("Review cycle ")]
-        if body:
-            assert not re.match(r"Table \d+:", body[-1]), (pdf, number, body[-1])
 
 
 @needs_poppler

@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import report_fixtures as rf
 
 from pipeline.core.paths import CyclePaths
 from pipeline.report.stage import run_report_stage
+from tests.helpers import report_fixtures as rf
 
 pytestmark = pytest.mark.slow
 

@@ -12,20 +12,23 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_report import html_of, needs_poppler, pdf_text, visible_text
-from test_report_content import (
-    BAD_WORDS,
-    assert_captions_kept_with_tables,
-    assert_clean_html,
-    assert_clean_pdf,
-    table,
-)
 
 from pipeline.core.paths import CyclePaths
 from pipeline.core.status import partner_overall
 from pipeline.outcomes.stage import compute_cycle
 from pipeline.sample.generator import generate_sample
 from pipeline.validate.stage import validate_cycle, write_outputs
+from tests.helpers.report_pages import (
+    BAD_WORDS,
+    assert_captions_kept_with_tables,
+    assert_clean_html,
+    assert_clean_pdf,
+    html_of,
+    needs_poppler,
+    pdf_text,
+    table,
+    visible_text,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

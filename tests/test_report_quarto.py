@@ -18,13 +18,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import report_fixtures as rf
 import yaml
-from test_report import html_of, pdf_text, tags_of
 
 from pipeline.core.errors import UserError
+from pipeline.report.outputs import executed_path
 from pipeline.report.render_quarto import Job, quarto_command, render_many, stage_notebook
-from pipeline.report.stage import choose_renderer, executed_path
+from pipeline.report.stage import choose_renderer
+from tests.helpers import report_fixtures as rf
+from tests.helpers.report_pages import html_of, pdf_text, tags_of
 
 needs_quarto = pytest.mark.skipif(
     shutil.which("quarto") is None,
@@ -188,7 +189,7 @@ def test_quarto_pdf_keeps_hyphens_and_shows_chart_figures(rendered):
 def test_one_bad_document_does_not_stop_the_batch(tmp_path: Path):
     """Quarto stops a whole call at the first failing document: the others are rendered anyway,
     and the failure names its notebook."""
-    from pipeline.report.stage import render_audience
+    from pipeline.report.audience import render_audience
 
     paths = rf.write_workspace(tmp_path)
     for audience in ("P001", "P002"):

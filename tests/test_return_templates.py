@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _validate_fixtures import ROOT, TODAY
 from openpyxl import load_workbook
 
 from pipeline.cli.app import main
@@ -22,6 +21,7 @@ from pipeline.sample.generator import generate_sample
 from pipeline.validate.checklist import build_checklist
 from pipeline.validate.return_templates import ABOUT_SHEET, COLUMNS, RETURN_SHEET
 from pipeline.validate.stage import validate_cycle, write_outputs
+from tests.helpers.validate_fixtures import ROOT, TODAY
 
 CYCLE = "2025-26"
 FRAMEWORK = load_framework(ROOT / "data" / "reference" / "framework.yaml")

@@ -6,15 +6,15 @@ import datetime as dt
 import json
 
 import pytest
-import report_fixtures as rf
-from _validate_fixtures import returns_csv, run, workspace
-from test_cli import run as svf
 
 from pipeline.core.errors import UserError
 from pipeline.report import health_check as hc
 from pipeline.report.views import load_view
 from pipeline.validate.review import clean_name, record_sign_off, signed_off, unsigned_warning
 from pipeline.validate.stage import write_outputs
+from tests.helpers import report_fixtures as rf
+from tests.helpers.cli import run as svf
+from tests.helpers.validate_fixtures import returns_csv, run, workspace
 
 AT = dt.datetime(2026, 11, 28, 9, 15, tzinfo=dt.UTC)
 FILES = {

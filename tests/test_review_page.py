@@ -24,29 +24,13 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from _validate_fixtures import returns_csv, run, workspace
 from rich.console import Console
 
 from pipeline.core.paths import CyclePaths
 from pipeline.validate import data_docs
 from pipeline.validate.review_page import percent
 from pipeline.validate.stage import write_outputs
-
-FILES = {
-    "returns/P001.csv": returns_csv(
-        "P001,C001,CS1-02,2024/25,100,,,Timesheets,yes,,2025-04-10",
-        "P001,C001,CS1-06,2024/25,40,,,Records,yes,,2025-04-10",
-        "P001,C001,CS2-08,2024/25,<b>12</b>,,,Ledger,yes,,2025-04-10",
-    ),
-    "returns/P001-resubmission.csv": returns_csv(
-        "P001,C001,CS1-02,2024/25,110,,,Timesheets,yes,revised,2025-06-01"
-    ),
-    "returns/P002.csv": returns_csv(
-        "P002,C002,CS1-01,2024/25,7,,,Register,yes,,2025-04-10",
-        "P002,C002,CS1-01,2023/24,seven,,,Register,yes,,2024-04-10",
-    ),
-    "returns/P002-late.csv": "partner_id,contract_id,measure_id,period\nP002,C002,CS1-01,2022/23\n",
-}
+from tests.helpers.validate_fixtures import REVIEW_FILES, run, workspace
 
 
 class _Tables(HTMLParser):
@@ -96,7 +80,7 @@ class _Tables(HTMLParser):
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[CyclePaths, str, _Tables]:
-    paths = workspace(tmp_path_factory.mktemp("review-page"), FILES)
+    paths = workspace(tmp_path_factory.mktemp("review-page"), REVIEW_FILES)
     write_outputs(paths, run(paths))
     text = (paths.data_quality / "index.html").read_text(encoding="utf-8")
     parsed = _Tables()

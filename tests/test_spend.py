@@ -6,7 +6,6 @@ import math
 
 import pandas as pd
 import pytest
-from _outcomes_frames import FRAMEWORK, contracts, partners, returns
 
 from pipeline.core.errors import UserError
 from pipeline.core.tables import SPEND, SUPPLIERS
@@ -19,6 +18,7 @@ from pipeline.outcomes.spend import (
     spend_shares,
 )
 from pipeline.outcomes.stage import compute_outcomes
+from tests.helpers.outcomes_frames import FRAMEWORK, contracts, partners, returns
 
 THURROCK = frozenset({"RM15", "RM16", "RM17", "RM18", "RM19", "RM20", "SS17"})
 

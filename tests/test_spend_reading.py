@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _validate_fixtures import GOOD_P001, returns_csv, run, workspace
 from openpyxl import Workbook
 
 from pipeline.core.errors import ContractError
 from pipeline.core.spend_cells import parse_amounts, parse_spend_dates
 from pipeline.core.workbooks import workbook_rows
 from pipeline.validate.stage import ValidationResult
+from tests.helpers.validate_fixtures import GOOD_P001, returns_csv, run, workspace
 
 LAYOUTS = Path(__file__).parent / "data" / "spend-layouts"
 

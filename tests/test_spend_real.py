@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _validate_fixtures import GOOD_P001, TODAY, returns_csv, workspace
 
 from pipeline.cli.app import main
 from pipeline.outcomes.stage import compute_cycle
 from pipeline.report.stage import run_report_stage
 from pipeline.validate.stage import validate_cycle, write_outputs
+from tests.helpers.validate_fixtures import GOOD_P001, TODAY, returns_csv, workspace
 
 REAL = Path(__file__).parent / "data" / "real-spend"
 DAY = re.compile(r"^\d\d/\d\d/\d{4}$")

@@ -27,11 +27,11 @@ import json
 
 import pandas as pd
 import pytest
-from _validate_fixtures import GOOD_P001, TODAY, returns_csv, workspace
 
 from pipeline.cli.app import main
 from pipeline.outcomes.stage import compute_cycle
 from pipeline.validate.stage import validate_cycle, write_outputs
+from tests.helpers.validate_fixtures import GOOD_P001, TODAY, returns_csv, workspace
 
 SPEND = """Payment Date,Supplier Name,Supplier ID,Company Number,BeneficiaryOtherID,Amount
 24/09/2024,ACME CARE LIMITED,,,,100

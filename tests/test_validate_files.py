@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from _validate_fixtures import GOOD_P001, returns_csv, run, workspace
 from openpyxl import Workbook
 
 from pipeline.core.errors import UserError
 from pipeline.validate.stage import ValidationResult
+from tests.helpers.validate_fixtures import GOOD_P001, returns_csv, run, workspace
 
 
 def _xlsx(rows: list[list[object]]) -> bytes:

@@ -10,10 +10,17 @@ import csv
 from pathlib import Path
 
 import pytest
-from _hostile_files import RETURNS_HEADER, dimension_bomb, sheet_xml, workbook
-from _validate_fixtures import CONTRACTS, GOOD_P001, PARTNERS, returns_csv, run, workspace
 
 from pipeline.validate.stage import write_outputs
+from tests.helpers.hostile_files import RETURNS_HEADER, dimension_bomb, sheet_xml, workbook
+from tests.helpers.validate_fixtures import (
+    CONTRACTS,
+    GOOD_P001,
+    PARTNERS,
+    returns_csv,
+    run,
+    workspace,
+)
 
 P002_ROW = "P002,C002,CS1-01,2024/25,5,6,,Register,yes,,2025-04-10"
 

@@ -8,11 +8,11 @@ import json
 
 import pandas as pd
 import pytest
-from _validate_fixtures import TODAY, returns_csv, run, workspace
 from rich.console import Console
 
 from pipeline.core.paths import CyclePaths
 from pipeline.validate.stage import exit_status, run_validate_stage, write_outputs
+from tests.helpers.validate_fixtures import TODAY, returns_csv, run, workspace
 
 P001 = returns_csv(
     # row 2: first submission, superseded by row 2 of the resubmission (a later date)
@@ -186,7 +186,7 @@ def test_strict_gate_fails_on_any_quarantine(written: tuple[CyclePaths, dict]) -
 def test_stage_runs_the_notebook_and_prints_the_summary(tmp_path) -> None:  # noqa: ANN001
     import shutil
 
-    from _validate_fixtures import ROOT
+    from tests.helpers.validate_fixtures import ROOT
 
     paths = workspace(tmp_path, FILES)
     (tmp_path / "notebooks").mkdir()

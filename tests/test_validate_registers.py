@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from _validate_fixtures import GOOD_P001, returns_csv, run, workspace
 
 from pipeline.validate.stage import ValidationResult
+from tests.helpers.validate_fixtures import GOOD_P001, returns_csv, run, workspace
 
 PARTNERS = """partner_id,name,type,postcode,sme
 P001,Acme Care Ltd,private,RM17 6SL,yes

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from _validate_fixtures import returns_csv, run, workspace
 
 from pipeline.validate.stage import ValidationResult
+from tests.helpers.validate_fixtures import returns_csv, run, workspace
 
 _periods = iter(f"{y}/{(y + 1) % 100:02d}" for y in range(1980, 2026))
 

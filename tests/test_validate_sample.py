@@ -8,11 +8,11 @@ import shutil
 from typing import Any
 
 import pytest
-from _validate_fixtures import ROOT, TODAY
 
 from pipeline.core.paths import CyclePaths
 from pipeline.sample.generator import MANIFEST_NAME, generate_sample
 from pipeline.validate.stage import ValidationResult, validate_cycle
+from tests.helpers.validate_fixtures import ROOT, TODAY
 
 #: The rule each kind of injected fault must be caught by, and the column it names.
 CAUGHT_BY = {

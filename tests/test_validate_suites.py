@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from _validate_fixtures import ROOT, returns_csv, run, workspace
 
 from pipeline.cli.app import main
 from pipeline.core.contract import KINDS
 from pipeline.core.errors import UserError
 from pipeline.core.framework import load_framework
 from pipeline.validate.expectations import build_suites, suite_json
+from tests.helpers.validate_fixtures import ROOT, returns_csv, run, workspace
 
 FRAMEWORK = load_framework(ROOT / "data" / "reference" / "framework.yaml")
 

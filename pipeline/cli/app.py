@@ -22,7 +22,7 @@ from pipeline.core.errors import UserError
 try:  # typer 0.2x vendors its own click; older versions use click itself
     from typer._click import exceptions as click_errors
 except ImportError:  # pragma: no cover - depends on the installed typer
-    from click import exceptions as click_errors
+    from click import exceptions as click_errors  # type: ignore[no-redef]
 from pipeline.core.paths import CyclePaths
 
 app = typer.Typer(

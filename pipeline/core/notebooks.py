@@ -19,7 +19,7 @@ from jupyter_client.manager import AsyncKernelManager
 
 from pipeline.core.atomic import atomic_path
 from pipeline.core.errors import UserError
-from pipeline.core.progress import ENV, PREFIX
+from pipeline.core.progress import ENV
 
 KERNEL_NAME = "python3"
 
@@ -38,13 +38,13 @@ class IPCKernelManager(AsyncKernelManager):
         if not restart:
             shutil.rmtree(self._ipc_dir, ignore_errors=True)
 
-    cleanup_resources = _async_cleanup_resources  # type: ignore[assignment]
+    cleanup_resources = _async_cleanup_resources
 
 
 class _StreamHandler(logging.Handler):
     """Forwards papermill's log of cell output, line by line, to a callback."""
 
-    def __init__(self, on_line: Callable[[str], None]) -> None:
+    def __init__(self, on_line: Callable[[str], object]) -> None:
         super().__init__()
         self.on_line = on_line
 
@@ -63,7 +63,7 @@ def execute(
     parameters: Mapping[str, Any],
     *,
     cwd: str | Path | None = None,
-    on_line: Callable[[str], None] | None = None,
+    on_line: Callable[[str], object] | None = None,
 ) -> Path:
     """Execute `notebook` with `parameters` into `output` (atomically).
 
@@ -119,7 +119,3 @@ def execute(
         else:
             os.environ[ENV] = previous_env
     return output
-
-
-def is_progress(line: str) -> bool:
-    return line.startswith(PREFIX)

@@ -72,15 +72,6 @@ def _parse_numbers(series: pd.Series) -> pd.Series:
     return out
 
 
-def yes_no_ok(series: pd.Series) -> pd.Series:
-    text = _text(series)
-    present = text.notna()
-    out = pd.Series(None, index=series.index, dtype=object)
-    if present.any():
-        out[present] = text[present].astype(str).str.match(YES_NO_PATTERN).to_numpy()
-    return out
-
-
 def parse_yes_no(series: pd.Series) -> pd.Series:
     """pandas `boolean`: yes/no cells, NA where empty or not yes/no."""
     norm = map_distinct(_text(series), lambda v: v.strip().lower() if isinstance(v, str) else None)

@@ -78,12 +78,6 @@ def previous_series(periods: pd.Series) -> pd.Series:
     return periods.map(mapping)
 
 
-def start_year_series(periods: pd.Series) -> pd.Series:
-    """`start_year` for a whole column, computed once per distinct period."""
-    mapping = {p: start_year(p) for p in pd.unique(periods.dropna())}
-    return periods.map(mapping)
-
-
 def following_series(periods: pd.Series) -> pd.Series:
     """`following` for a whole column."""
     mapping = {p: following(p) for p in pd.unique(periods.dropna())}

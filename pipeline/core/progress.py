@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 PREFIX = "##svf-progress "
 ENV = "SVF_PROGRESS"
@@ -80,7 +83,7 @@ class RichReporter:
             console=console or Console(stderr=True),
             transient=False,
         )
-        self.task = None
+        self.task: TaskID | None = None
 
     def start(self, total: int, description: str) -> None:
         if self.task is None:

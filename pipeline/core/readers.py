@@ -37,7 +37,6 @@ from pipeline.core.errors import ContractError, MissingColumnsError
 
 CSV_SUFFIXES = {".csv", ".txt"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
-SUPPORTED_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
 
 #: Internal columns the readers add: cells beyond the last heading, and a row's read fault.
 EXTRA_CELLS = "_extra_cells"
@@ -258,8 +257,8 @@ def _check_cells(sheet: Sheet, number: int, cells: list[str | None], limits: Lim
                 f"the cell in column {COLUMN} holds {_thousands(len(c))} characters; the limit "
                 f"is {_thousands(limits.cell_chars)}",
             )
-            cells[pos] = c[:200] + f"… [{_thousands(len(c))} characters]"
-            c = cells[pos]
+            c = c[:200] + f"… [{_thousands(len(c))} characters]"
+            cells[pos] = c
         if "\x00" in c:
             sheet.fault(number, pos, f"the cell in column {COLUMN} holds a NUL character (\\0)")
             cells[pos] = c.replace("\x00", "\\0")
@@ -528,14 +527,15 @@ def _sheet_parts(zf: zipfile.ZipFile, name: str) -> dict[str, str]:
     rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
     book = ET.fromstring(small("xl/workbook.xml"))
     rels = ET.fromstring(small("xl/_rels/workbook.xml.rels"))
-    targets = {}
+    targets: dict[str | None, str] = {}
     for rel in rels:
         target = rel.get("Target") or ""
         targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    parts = {}
+    parts: dict[str, str] = {}
     for el in book.iter():
-        if el.tag.endswith("}sheet") and el.get("name") is not None:
-            parts[el.get("name")] = targets.get(el.get(rel_ns), "")
+        sheet = el.get("name")
+        if el.tag.endswith("}sheet") and sheet is not None:
+            parts[sheet] = targets.get(el.get(rel_ns), "")
     return parts
 
 

@@ -70,7 +70,7 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
     status = params["status"]
     if not 0 <= float(status["at_risk"]) <= float(status["on_track"]):
         raise UserError(f"{p}: status thresholds must satisfy 0 <= at_risk <= on_track")
-    report = params.get("report") if isinstance(params.get("report"), dict) else {}
+    report = params["report"] if isinstance(params.get("report"), dict) else {}
     k = report.get("min_partners_for_borough", 3)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise UserError(

@@ -226,12 +226,6 @@ def partner_overall(measures: pd.DataFrame, period: str | None) -> dict[str, str
     }
 
 
-def summarise_status(statuses: pd.Series) -> dict[str, int]:
-    """Counts of each status, for a theme or a table."""
-    counts = statuses.value_counts()
-    return {s: int(counts.get(s, 0)) for s in STATUSES}
-
-
 def theme_status(measures: pd.DataFrame) -> pd.DataFrame:
     """One status per level, partner, theme and period, by majority of its measures.
 

@@ -87,7 +87,8 @@ def _per_distinct(function):  # noqa: ANN001, ANN202
     def wrapper(series: pd.Series) -> pd.Series:
         codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
         answers = function(pd.Series(uniques, dtype=object)).astype(object)
-        values = np.append(answers.to_numpy(dtype=object), None)
+        # The answer for a missing value (code -1) goes last: values[-1].
+        values = np.concatenate([answers.to_numpy(dtype=object), np.array([None], dtype=object)])
         values = pd.Series(values, dtype=object).where(pd.notna(values), None).to_numpy()
         return pd.Series(values[codes], index=series.index, dtype=object)
 

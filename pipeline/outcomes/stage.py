@@ -123,7 +123,7 @@ def _borough_grid(borough: pd.DataFrame, framework: Framework, periods: list[str
     empty = full["n_returns"].isna()
     full["n_returns"] = full["n_returns"].fillna(0)
     full["partners_covered"] = full["partners_covered"].fillna(0)
-    full["status"] = np.where(empty, NO_DATA, None)
+    full["status"] = pd.Series(NO_DATA, index=full.index, dtype=object).where(empty, None)
     return full
 
 

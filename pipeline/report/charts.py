@@ -316,17 +316,17 @@ def trend_figure(periods: Sequence[str], series: Sequence[Series]) -> TrendFigur
         )
         alt_parts.append(f"{mid} {short}: {points}")
     legend = ["actual"] + (["target (that year's own)"] if drew_target else [])
-    x, y = LEFT, 3 + 7.5 * 0.6
+    lx, ly = LEFT, 3 + 7.5 * 0.6
     c.add('<g class="legend">')
     for label in legend:
         if label == "actual":
-            c.line(x, y, x + 15, y, ACCENT, 1.8)
-            c.add(f'<circle cx="{_n(x + 7.5)}" cy="{_n(y)}" r="2" fill="{ACCENT}"/>')
+            c.line(lx, ly, lx + 15, ly, ACCENT, 1.8)
+            c.add(f'<circle cx="{_n(lx + 7.5)}" cy="{_n(ly)}" r="2" fill="{ACCENT}"/>')
         else:
-            c.line(x, y, x + 15, y, TARGET, 1.1, "4.07 1.76")
-            c.line(x + 1.5, y, x + 13.5, y, TARGET, 1.6)
-        c.text(x + 21, y, label, 7.5, INK, middle=True, cls="legend-label")
-        x += 21 + 4.6 * len(label) + 15
+            c.line(lx, ly, lx + 15, ly, TARGET, 1.1, "4.07 1.76")
+            c.line(lx + 1.5, ly, lx + 13.5, ly, TARGET, 1.6)
+        c.text(lx + 21, ly, label, 7.5, INK, middle=True, cls="legend-label")
+        lx += 21 + 4.6 * len(label) + 15
     c.add("</g>")
     return TrendFigure(c, alt_parts, panels, legend)
 

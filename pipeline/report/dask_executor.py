@@ -2,7 +2,7 @@
 
 A council's review fits one machine; a consortium's or a national programme's tens of thousands
 of suppliers need more. Each Dask task renders one audience exactly as a local worker does
-(`stage.render_audience`: papermill with the in-process engine, then HTML and PDF), reading the
+(`audience.render_audience`: papermill with the in-process engine, then HTML and PDF), reading the
 cycle's files from the workspace and writing the reports into the run's staging folder there, so
 the workspace must be on storage every worker sees at the same path (NFS, a cloud file share).
 A task returns only its `Rendered` (the file list, or the error, and its timings); nothing large
@@ -47,7 +47,7 @@ def render_on_worker(
 ) -> Any:
     """One Dask task: render one audience from the workspace on shared storage. Never raises:
     the error, if any, comes back in the `Rendered`."""
-    from pipeline.report.stage import Rendered, render_audience
+    from pipeline.report.audience import Rendered, render_audience
 
     if not paths.workspace.is_dir():
         return Rendered(
@@ -122,7 +122,7 @@ def render_on_dask(
     """Render every audience as one Dask task each; results in the order of `audiences`."""
     from dask.distributed import as_completed
 
-    from pipeline.report.stage import Rendered
+    from pipeline.report.audience import Rendered
 
     env = {k: os.environ[k] for k in TASK_ENV if k in os.environ}
     run = uuid.uuid4().hex[:8]  # task keys unique to this run on a shared scheduler

@@ -504,7 +504,7 @@ def _series(
         key = str(mid)
         level.setdefault(key, str(lvl))
         first.setdefault(key, {}).setdefault(period, (value, target, status))
-    out = []
+    out: list[charts.Series] = []
     for mid in mids:
         m = _measure(view, mid)
         r = first.get(mid, {})

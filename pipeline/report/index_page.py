@@ -14,6 +14,7 @@ from pipeline.core import clock, html
 from pipeline.core.atomic import write_text
 from pipeline.core.paths import CyclePaths
 from pipeline.core.status import NO_DATA, Status, partner_overall, status_label
+from pipeline.report.outputs import executed_path, output_paths
 from pipeline.report.views import COUNCIL, CycleData
 
 
@@ -33,7 +34,6 @@ def build_index(
 ) -> str:
     """The index page's HTML."""
     from pipeline.report.health_check import pass_rates
-    from pipeline.report.stage import executed_path, output_paths
 
     latest = str(data.findings.latest_period or "")
     status = partner_status(data, latest)

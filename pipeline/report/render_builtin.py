@@ -146,7 +146,7 @@ def _jinja_env() -> Any:
 
 def to_html(doc: Document) -> str:
     """One self-contained HTML page: inline CSS, images as data URIs, no external request."""
-    parts = []
+    parts: list[dict[str, Any]] = []
     for p in doc.parts:
         if p.kind == "markdown":
             parts.append({"kind": "html", "html": pandoc(p.markdown, "html5")})

@@ -22,37 +22,24 @@ import multiprocessing as mp
 import os
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nbformat import NotebookNode
-
-from pipeline.core.atomic import atomic_path, write_bytes, write_text
 from pipeline.core.errors import UserError
 from pipeline.core.paths import CyclePaths
+from pipeline.report.audience import (
+    NOTEBOOK,
+    Rendered,
+    render_audience,
+)
 from pipeline.report.views import COUNCIL, load_cycle
 
-NOTEBOOK = "03_health_check.ipynb"
 RENDERERS = ("auto", "quarto", "builtin")
 #: `process`: a pool of worker processes on this machine (the default); `dask`: a Dask cluster.
 EXECUTORS = ("process", "dask")
 FORMATS = ("html", "pdf")
-
-
-@dataclass
-class Rendered:
-    """What one audience's render produced (sent back from a worker)."""
-
-    audience: str
-    files: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    error: str | None = None
-    cpu_seconds: float = 0.0
-    #: Quarto renderer: the executed notebook waiting for the batched `quarto render` calls.
-    quarto_job: Any = None
 
 
 def choose_renderer(renderer: str) -> str:
@@ -90,25 +77,9 @@ def select_audiences(partners: str, known: Sequence[str]) -> list[str]:
     return [COUNCIL, *chosen]
 
 
-def output_paths(paths: CyclePaths, audience: str, formats: Iterable[str]) -> dict[str, Path]:
-    folder = paths.council_report_dir if audience == COUNCIL else paths.partner_report_dir(audience)
-    return {fmt: folder / f"health-check.{fmt}" for fmt in formats}
-
-
-def executed_path(paths: CyclePaths, audience: str) -> Path:
-    return paths.executed / f"03_health_check.{audience}.ipynb"
-
-
 def staging_dir(paths: CyclePaths) -> Path:
     """Where a report run renders before its reports are swapped in (`swap_in`)."""
     return paths.reports / ".staging"
-
-
-def staged(paths: CyclePaths, targets: dict[str, Path], staging: Path | None) -> dict[str, Path]:
-    """`targets` moved under `staging` (same relative layout), or unchanged without one."""
-    if staging is None:
-        return targets
-    return {fmt: staging / p.relative_to(paths.reports) for fmt, p in targets.items()}
 
 
 def swap_in(paths: CyclePaths, staging: Path, results: Sequence[Rendered]) -> None:
@@ -127,104 +98,6 @@ def swap_in(paths: CyclePaths, staging: Path, results: Sequence[Rendered]) -> No
                 moved.append(f)
         r.files = moved
     shutil.rmtree(staging, ignore_errors=True)
-
-
-class NotebookFailed(UserError):
-    """A cell of the health-check notebook raised while rendering one audience's report."""
-
-
-def execute_notebook(paths: CyclePaths, audience: str) -> NotebookNode:
-    """Run the health-check notebook for `audience` with papermill and the in-process engine
-    (`papermill_engine`); the executed notebook is written (atomically) for audit and returned.
-
-    On a failing cell the partly executed notebook is kept as
-    `03_health_check.<audience>.failed.ipynb` and `NotebookFailed` names the cell and the error.
-    """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    from pipeline.report.papermill_engine import NAME
-
-    nb_out = executed_path(paths, audience)
-    failed = nb_out.with_name(nb_out.stem + ".failed.ipynb")
-    params = {"cycle": paths.cycle, "workspace": str(paths.workspace), "audience": audience}
-    with atomic_path(nb_out) as tmp:
-        tmp_nb = tmp.with_suffix(".ipynb")  # papermill writes .ipynb files
-        try:
-            nb: NotebookNode = pm.execute_notebook(
-                str(paths.notebooks / NOTEBOOK),
-                str(tmp_nb),
-                parameters=params,
-                engine_name=NAME,
-                progress_bar=False,
-                request_save_on_cell_execute=False,  # written once, at the end
-            )
-            os.replace(tmp_nb, tmp)
-        except PapermillExecutionError as exc:
-            if tmp_nb.exists():
-                os.replace(tmp_nb, failed)
-            raise NotebookFailed(
-                f"{NOTEBOOK} cell {exc.cell_index + 1} failed for {audience}: "
-                f"{exc.ename}: {exc.evalue}"
-            ) from None
-        finally:
-            tmp_nb.unlink(missing_ok=True)
-    return nb
-
-
-def render_audience(
-    paths: CyclePaths,
-    audience: str,
-    renderer: str,
-    formats: Sequence[str],
-    staging: Path | None = None,
-) -> Rendered:
-    """Execute the notebook for one audience and render it (into `staging` when given); never
-    raises (errors are returned)."""
-    start, cpu = time.perf_counter(), time.process_time()
-    nb_out = executed_path(paths, audience)
-    try:
-        nb = execute_notebook(paths, audience)
-        targets = staged(paths, output_paths(paths, audience, formats), staging)
-        if renderer == "quarto":
-            # Rendered afterwards, several documents per Quarto call (`render_all`).
-            from pipeline.report import render_builtin, render_quarto
-
-            doc = render_builtin.document_from_notebook(nb)
-            job = render_quarto.Job(
-                nb_out,
-                targets,
-                title=doc.title,
-                subtitle=doc.subtitle,
-                council=doc.council,
-                cycle=doc.cycle,
-                generated=doc.generated,
-            )
-            seconds = time.perf_counter() - start
-            return Rendered(
-                audience, [], seconds, cpu_seconds=time.process_time() - cpu, quarto_job=job
-            )
-        else:
-            from pipeline.report import render_builtin
-
-            doc = render_builtin.document_from_notebook(nb)
-            written = []
-            if "html" in targets:
-                written.append(write_text(targets["html"], render_builtin.to_html(doc)))
-            if "pdf" in targets:
-                written.append(write_bytes(targets["pdf"], render_builtin.to_pdf(doc)))
-        return Rendered(
-            audience,
-            [str(p) for p in written],
-            time.perf_counter() - start,
-            cpu_seconds=time.process_time() - cpu,
-        )
-    except UserError as exc:
-        return Rendered(audience, [], time.perf_counter() - start, str(exc))
-    except Exception as exc:  # a bug in one audience's report must not stop the others
-        return Rendered(
-            audience, [], time.perf_counter() - start, f"{audience}: {type(exc).__name__}: {exc}"
-        )
 
 
 def _warm_up() -> None:
@@ -434,11 +307,3 @@ def run_report_stage(
         for r in failed:
             console.print(f"[bold red]error:[/] {r.error}", highlight=False, soft_wrap=True)
     return 1 if failed else 0
-
-
-def cpu_jobs() -> int:
-    """A sensible default number of workers: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)

@@ -148,8 +148,6 @@ class AudienceView:
     data_docs: bool
     returns: pd.DataFrame = field(default_factory=pd.DataFrame)
     partner_name: str | None = None
-    partner_type: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
     #: Partner views: borough figures resting on fewer partners are removed (0: council view).
     min_partners_for_borough: int = 0
 
@@ -435,7 +433,6 @@ def view_for(
         data_docs=data.data_docs,
         returns=own.own("returns", audience),
         partner_name=str(row["name"]),
-        partner_type=None if pd.isna(row.get("type")) else str(row.get("type")),
         min_partners_for_borough=min_partners,
     )
     check_isolated(view, data)

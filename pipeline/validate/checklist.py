@@ -89,7 +89,9 @@ def build_checklist(raw_dir: Path, cycle: str, period: str | None = None) -> Che
     period in the returns already received, or the financial year running today.
     """
     notes: list[str] = []
-    contracts, partners, returns = [], [], []
+    contracts: list[pd.DataFrame] = []
+    partners: list[pd.DataFrame] = []
+    returns: list[pd.DataFrame] = []
     files = input_files(raw_dir) if raw_dir.is_dir() else []
     for path in files:
         rel = str(path.relative_to(raw_dir))

@@ -24,12 +24,6 @@ SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 LEAD_COLUMNS = ["file", "row", "column", "problem", "rule"]
 
 
-def partner_feedback(quarantine: pd.DataFrame, partner_id: str) -> pd.DataFrame:
-    """One partner's rejected returns: where, what was wrong, and the cells as they sent them."""
-    mine = quarantine[(quarantine["kind"] == "returns") & (quarantine["partner_id"] == partner_id)]
-    return _feedback_frame(mine)
-
-
 def _feedback_frame(mine: pd.DataFrame) -> pd.DataFrame:
     cells = [json.loads(r) for r in mine["record"]]
     columns = list(spec("returns").names)

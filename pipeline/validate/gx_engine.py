@@ -188,7 +188,8 @@ class GXRunner:
             site_config={
                 "class_name": "SiteBuilder",
                 # No "how to" buttons: they link to GX's online docs, of no use to a reviewer.
-                "show_how_to_buttons": False,
+                # (GX's TypedDict for this config says it "may be incomplete": it lacks the key.)
+                "show_how_to_buttons": False,  # type: ignore[typeddict-unknown-key]
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 "store_backend": {
                     "class_name": "TupleFilesystemStoreBackend",

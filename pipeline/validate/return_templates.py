@@ -129,7 +129,7 @@ def _text(value: object) -> str:
 
 
 def _number_text(value: object) -> str:
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
+    if value is None or pd.isna(value):
         return ""
     number = float(value)  # type: ignore[arg-type]
     return str(int(number)) if number.is_integer() else f"{number:.15g}"
@@ -193,7 +193,7 @@ def template_rows(
                 "period": r["period"],
                 "previous_period": before if prev_value is not None else "",
                 "previous_value": _number_text(prev_value),
-                "target": _number_text(last_target.get(k)),  # type: ignore[arg-type]
+                "target": _number_text(last_target.get(k)),
             }
         )
     return pd.DataFrame(out, columns=["partner_name", *[c.name for c in COLUMNS[:10]]])

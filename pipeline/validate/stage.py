@@ -728,11 +728,13 @@ def validate_cycle(
             owner_of = _FileOwners(known_partners, owners)
         reporter.advance(1, kind)
 
-    for kind, name, exc in file_faults:
+    for kind, name, fault in file_faults:
         partner = owner_of(name) if kind == "returns" else None
-        expectation = FILE_COLUMNS if isinstance(exc, MissingColumnsError) else FILE_READABLE
+        expectation = FILE_COLUMNS if isinstance(fault, MissingColumnsError) else FILE_READABLE
         result.rejections.append(
-            Rejection(kind, name, None, exc.column, expectation, str(exc), partner, file_record())
+            Rejection(
+                kind, name, None, fault.column, expectation, str(fault), partner, file_record()
+            )
         )
     for kind in ORDER:
         n_files = sum(1 for f in result.files if f.kind == kind)

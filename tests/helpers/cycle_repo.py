@@ -8,8 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[1]
-SVF = Path(sys.executable).parent / "svf"
+PROJECT = Path(__file__).resolve().parents[2]
 ENV = {
     **os.environ,
     "DVC_NO_ANALYTICS": "1",
@@ -33,7 +32,8 @@ def run(repo: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[
 
 
 def svf(repo: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    return run(repo, str(SVF), *args, ok=ok)
+    """`svf ARGS` in `repo`, run by the interpreter running the tests (`python -m pipeline`)."""
+    return run(repo, sys.executable, "-m", "pipeline", *args, ok=ok)
 
 
 def dvc(repo: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.core.paths import CyclePaths
 from pipeline.validate.stage import ValidationResult, validate_cycle
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 25)  # financial year 2026/27: 2027/28 is the first future one
 
 RETURNS_HEADER = (
@@ -63,8 +63,20 @@ def run(paths: CyclePaths) -> ValidationResult:
     return validate_cycle(paths, today=TODAY)
 
 
-def rejection(result: ValidationResult, file: str, row: int | None):  # noqa: ANN201
-    """The quarantine entry for one file and row, or None when the row was not rejected."""
-    found = [r for r in result.rejections if r.file == file and r.row == row]
-    assert len(found) <= 1, found
-    return found[0] if found else None
+#: The review-page cycle: a resubmission, a rejected value, markup in a cell and a file
+#: without its value column (read by the reviewer's-page tests, in Python and in a browser).
+REVIEW_FILES = {
+    "returns/P001.csv": returns_csv(
+        "P001,C001,CS1-02,2024/25,100,,,Timesheets,yes,,2025-04-10",
+        "P001,C001,CS1-06,2024/25,40,,,Records,yes,,2025-04-10",
+        "P001,C001,CS2-08,2024/25,<b>12</b>,,,Ledger,yes,,2025-04-10",
+    ),
+    "returns/P001-resubmission.csv": returns_csv(
+        "P001,C001,CS1-02,2024/25,110,,,Timesheets,yes,revised,2025-06-01"
+    ),
+    "returns/P002.csv": returns_csv(
+        "P002,C002,CS1-01,2024/25,7,,,Register,yes,,2025-04-10",
+        "P002,C002,CS1-01,2023/24,seven,,,Register,yes,,2024-04-10",
+    ),
+    "returns/P002-late.csv": "partner_id,contract_id,measure_id,period\nP002,C002,CS1-01,2022/23\n",
+}

@@ -69,3 +69,18 @@ def contracts(rows: Iterable[tuple]) -> pd.DataFrame:
             }
         )
     return CONTRACTS.build(records)
+
+
+def row(measures: pd.DataFrame, level: str, measure: str, period: str, partner=None, contract=None):
+    sel = (
+        (measures["level"] == level)
+        & (measures["measure_id"] == measure)
+        & (measures["period"] == period)
+    )
+    if partner is not None:
+        sel &= measures["partner_id"] == partner
+    if contract is not None:
+        sel &= measures["contract_id"] == contract
+    found = measures[sel]
+    assert len(found) == 1, found
+    return found.iloc[0]

@@ -45,15 +45,14 @@ import csv
 import datetime as dt
 import io
 import shutil
-import tempfile
-from functools import cache
 from pathlib import Path
 
 from pipeline.core.paths import CyclePaths
 from pipeline.outcomes.stage import compute_cycle
 from pipeline.validate.stage import validate_cycle, write_outputs
+from tests.helpers.shared import built_once
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PERIODS = ["2023/24", "2024/25", "2025/26"]
 TODAY = dt.date(2026, 11, 25)
 
@@ -229,12 +228,11 @@ def _prepare(root: Path, cycle: str, spend: bool) -> CyclePaths:
     return paths
 
 
-@cache
 def _built(cycle: str, spend: bool) -> Path:
-    """Validate and compute once per test session; each test gets its own copy."""
-    root = Path(tempfile.mkdtemp(prefix="svf-report-fixture-"))
-    _prepare(root, cycle, spend)
-    return root
+    """Validate and compute once per test run (shared by the xdist workers); each test gets its
+    own copy."""
+    name = f"report-fixture-{cycle}-{'spend' if spend else 'nospend'}"
+    return built_once(name, lambda root: _prepare(root, cycle, spend))
 
 
 def write_workspace(root: Path, cycle: str = "fixture", *, spend: bool = True) -> CyclePaths:
