@@ -86,13 +86,9 @@ def test_an_output_folder_that_cannot_be_written_is_one_line_and_status_2(
 
 
 def test_a_killed_report_run_leaves_the_previous_reports_whole(tmp_path: Path) -> None:
-    from pipeline.report.stage import (
-        output_paths,
-        render_audience,
-        run_report_stage,
-        staging_dir,
-        swap_in,
-    )
+    from pipeline.report.audience import render_audience
+    from pipeline.report.outputs import output_paths
+    from pipeline.report.stage import run_report_stage, staging_dir, swap_in
     from tests.helpers import report_fixtures as rf
 
     paths = rf.write_workspace(tmp_path)

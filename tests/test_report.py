@@ -396,7 +396,8 @@ def test_audiences_share_no_state_in_one_process(tmp_path: Path):
     """One worker renders P001 then P002: nothing of P001 reaches P002's notebook or report."""
     import nbformat
 
-    from pipeline.report.stage import executed_path, render_audience
+    from pipeline.report.audience import render_audience
+    from pipeline.report.outputs import executed_path
 
     paths = rf.write_workspace(tmp_path)
     first = render_audience(paths, "P001", "builtin", ["html"])
