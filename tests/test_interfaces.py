@@ -90,7 +90,7 @@ def test_findings_of_another_shape_name_the_file(tmp_path: Path):
 def test_report_states_the_local_area_the_compute_stage_used(tmp_path: Path):
     """The spend shares were computed with the districts in params.yaml at compute time; the
     report says those, even when params.yaml has changed since (it reads findings.json)."""
-    from pipeline.report import health_check as hc
+    from pipeline.report import sections as hc
     from pipeline.report.views import load_view
 
     paths = rf.write_workspace(tmp_path)

@@ -111,7 +111,7 @@ def test_council_report_shows_every_borough_total(rendered):
 
 
 def test_suppression_threshold_comes_from_params(tmp_path: Path):
-    from pipeline.report import health_check as hc
+    from pipeline.report import sections as hc
     from pipeline.report.views import load_view
 
     paths = rf.write_workspace(tmp_path)
@@ -153,7 +153,7 @@ def test_change_is_hidden_when_last_year_rests_on_too_few_partners(tmp_path: Pat
     """This year on three partners, last year on two: this year shown, last year and change not."""
     from dataclasses import replace
 
-    from pipeline.report import health_check as hc
+    from pipeline.report import sections as hc
     from pipeline.report.views import load_cycle, view_for
 
     paths = rf.write_workspace(tmp_path)
@@ -431,7 +431,7 @@ def test_notebook_runs_under_papermill_and_renders_the_same(tmp_path: Path):
 
 def test_one_failing_audience_does_not_stop_the_others(tmp_path: Path, monkeypatch):
     """A bug in one partner's report: the others are written, the failure is kept and shown."""
-    from pipeline.report import health_check
+    from pipeline.report import sections as health_check
 
     real = health_check.partner_borough
 

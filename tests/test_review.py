@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pipeline.core.errors import UserError
-from pipeline.report import health_check as hc
+from pipeline.report import sections as hc
 from pipeline.report.views import load_view
 from pipeline.validate.review import clean_name, record_sign_off, signed_off, unsigned_warning
 from pipeline.validate.stage import write_outputs

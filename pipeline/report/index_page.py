@@ -33,7 +33,7 @@ def build_index(
     paths: CyclePaths, data: CycleData, results: Sequence[Any], formats: Sequence[str]
 ) -> str:
     """The index page's HTML."""
-    from pipeline.report.health_check import pass_rates
+    from pipeline.report.sections.quality import pass_rates
 
     latest = str(data.findings.latest_period or "")
     status = partner_status(data, latest)

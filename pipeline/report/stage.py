@@ -106,7 +106,7 @@ def _warm_up() -> None:
     import papermill  # noqa: F401
     import typst  # noqa: F401
 
-    from pipeline.report import charts, health_check, render_builtin  # noqa: F401
+    from pipeline.report import charts, render_builtin, sections  # noqa: F401
 
 
 def render_all(

@@ -172,7 +172,7 @@ class AudienceView:
 
     @cached_property
     def memo(self) -> dict[Any, Any]:
-        """Results the report's sections share within this view (see `health_check._latest`)."""
+        """Results the report's sections share within this view (see `sections.common.latest_rows`)."""
         return {}
 
 
