@@ -551,7 +551,7 @@ def council_spend(view: AudienceView) -> Blocks:
                 [
                     p,
                     label,
-                    fmt_pct(by_period[p].get(f"{flag}fmt_share"), signed=False),
+                    fmt_pct(by_period[p].get(f"{flag}_share"), signed=False),
                     fmt_pct(by_period[p].get(f"{flag}_unclassified_share"), signed=False),
                     _pts(by_period[p].get(f"{flag}_share_change_pts")),
                 ]
