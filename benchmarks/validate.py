@@ -315,7 +315,8 @@ def main() -> None:
 
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="svf-bench-validate-") as tmp:
-        workspace = args.workspace or Path(tmp) / "ws"
+        # Absolute: the child runs in the workspace, where a relative path would point elsewhere.
+        workspace = args.workspace.resolve() if args.workspace else Path(tmp) / "ws"
         if not (workspace / "data" / "raw" / "bench").is_dir():
             t0 = time.perf_counter()
             build(workspace, args.source, args.rows, args.files)

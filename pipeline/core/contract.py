@@ -19,6 +19,7 @@ Column names are matched case-, space-, hyphen- and underscore-insensitively (`P
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -331,14 +332,22 @@ def spec(kind: Kind) -> Spec:
     return SPECS[kind]
 
 
-def column_map(kind: Kind, headings: list[str]) -> dict[str, str]:
-    """Map each heading found in a file to its canonical name (headings not in the contract kept,
-    normalised, so nothing the partner sent is lost)."""
+@functools.cache
+def _heading_lookup(kind: Kind) -> dict[str, str]:
+    """Normalised heading -> canonical column, for every column and alias of `kind` (built once:
+    a cycle of thousands of small files maps a header per file)."""
     lookup: dict[str, str] = {}
     for col in SPECS[kind].columns:
         lookup[normalise(col.name)] = col.name
         for alias in col.aliases:
             lookup.setdefault(normalise(alias), col.name)
+    return lookup
+
+
+def column_map(kind: Kind, headings: list[str]) -> dict[str, str]:
+    """Map each heading found in a file to its canonical name (headings not in the contract kept,
+    normalised, so nothing the partner sent is lost)."""
+    lookup = _heading_lookup(kind)
     mapping: dict[str, str] = {}
     for heading in headings:
         key = normalise(heading)
