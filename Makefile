@@ -29,15 +29,17 @@ sample: setup
 run: sample
 	$(BIN)/svf run --cycle $(CYCLE)
 
-# The whole suite, slow tests included, in parallel (pytest-xdist): one worker per core, each
-# test module on one worker (its module fixtures are built once), the slowest modules first.
+# The whole suite, slow tests included, in parallel (pytest-xdist): one worker per core, the
+# end-to-end DVC test first, then the other slow ones; an idle worker takes tests queued for a
+# busy one (worksteal), so the run does not end with one worker alone. The slowest tests are
+# listed at the end.
 TEST_WORKERS ?= auto
 test: setup
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=15 $(PYTEST_ARGS)
 
 # Quick feedback while working: every test not marked slow.
 test-fast: setup
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not slow" $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check pipeline tests benchmarks

@@ -60,6 +60,12 @@ def rendered(request: pytest.FixtureRequest) -> CyclePaths:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow tests first (order within a module kept): with the suite spread over workers
-    (`make test`), the longest modules start at once instead of ending the run alone."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The end-to-end DVC tests first, then the other slow ones (order within a module kept):
+    with the suite spread over workers (`make test`), the longest tests start at once instead of
+    ending the run alone."""
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("dvc") is None,
+            item.get_closest_marker("slow") is None,
+        )
+    )
