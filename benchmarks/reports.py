@@ -310,34 +310,40 @@ def memory_scaling(
     formats: list[str],
     jobs: int,
     executors: list[str],
+    baseline: Path | None = None,
 ) -> None:
     """The report stage (built-in renderer) on a cycle of each size, then the peak memory of the
-    largest size over the smallest's, against `MEMORY_GOAL`."""
+    largest size over the smallest's, against `MEMORY_GOAL`; with `baseline`, that checkout's
+    code too (process pool), in the same run."""
     import pandas as pd
 
-    results: dict[tuple[int, str], dict[str, float]] = {}
+    runs = [(f"before ({baseline.name})", baseline.resolve(), "process")] if baseline else []
+    runs += [("this checkout", ROOT, executor) for executor in executors]
+    results: dict[tuple[int, str, str], dict[str, float]] = {}
     for n in sizes:
         ws = build_workspace(out, n, seed)
         ids = sorted(
             pd.read_parquet(ws / "data" / "clean" / "bench" / "partners.parquet")["partner_id"]
         )
         chosen = ",".join(ids[:limit]) if limit else "all"
-        for executor in executors:
-            figures = measure(ws, formats=formats, jobs=jobs, partners=chosen, executor=executor)
-            label = f"{n} partners, {min(limit, n) if limit else n} rendered"
+        for code, root, executor in runs:
+            figures = measure(
+                ws, root=root, formats=formats, jobs=jobs, partners=chosen, executor=executor
+            )
+            label = f"{code}: {n} partners, {min(limit, n) if limit else n} rendered"
             print_figures(executor, label, figures)
-            results[(n, executor)] = figures
+            results[(n, code, executor)] = figures
     small, large = sizes[0], sizes[-1]
-    for executor in executors:
-        a, b = results[(small, executor)], results[(large, executor)]
+    for code, _, executor in runs:
+        a, b = results[(small, code, executor)], results[(large, code, executor)]
         parent = b["parent_mb"] / a["parent_mb"]
         worker = b["worker_mb"] / a["worker_mb"]
         met = max(parent, worker) <= MEMORY_GOAL
         print(
-            f"memory at {large} partners / at {small}, executor {executor}: parent {parent:.2f}x "
-            f"({a['parent_mb']:.0f} -> {b['parent_mb']:.0f} MB), largest worker {worker:.2f}x "
-            f"({a['worker_mb']:.0f} -> {b['worker_mb']:.0f} MB); goal, no more than "
-            f"{MEMORY_GOAL}x: {'met' if met else 'NOT met'}"
+            f"memory at {large} partners / at {small}, {code}, executor {executor}: parent "
+            f"{parent:.2f}x ({a['parent_mb']:.0f} -> {b['parent_mb']:.0f} MB), largest worker "
+            f"{worker:.2f}x ({a['worker_mb']:.0f} -> {b['worker_mb']:.0f} MB); goal, no more "
+            f"than {MEMORY_GOAL}x: {'met' if met else 'NOT met'}"
         )
 
 
@@ -385,6 +391,7 @@ def main() -> None:
             formats=formats,
             jobs=args.jobs,
             executors=args.executors.split(","),
+            baseline=args.baseline,
         )
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"load average at end: {load}")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import textwrap
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,6 +45,8 @@ FORMATS = {
     "date": "dd/mm/yyyy",
     "datetime": "dd/mm/yyyy hh:mm",
 }
+#: The About sheet's columns of words: the characters of a line (longer texts take more lines).
+ORDER_CHARS, LISTS_CHARS = 44, 90
 #: The longest text a spreadsheet cell holds.
 MAX_CELL_TEXT = 32_767
 #: Characters XML 1.0 (and so a workbook) cannot hold; shown as their code instead.
@@ -66,10 +69,9 @@ class _Cells:
         self.title = Font(name=FONT, bold=True, size=14)
         self.plain = Font(name=FONT)
         self.head_fill = PatternFill("solid", fgColor="FFE8EEF4")
-        self.wrap_top = Alignment(wrap_text=True, vertical="top")
         self.top = Alignment(vertical="top")
 
-    def text(self, value: Any, *, font: Any = None, wrap: bool = False) -> Any:
+    def text(self, value: Any, *, font: Any = None) -> Any:
         """A text cell: stored as text whatever it starts with (never a formula or a number)."""
         from openpyxl.cell import WriteOnlyCell
 
@@ -79,7 +81,7 @@ class _Cells:
         if text.startswith(FORMULA_PREFIXES):
             cell.quotePrefix = True  # and stays text when someone edits the cell
         cell.font = font or self.plain
-        cell.alignment = self.wrap_top if wrap else self.top
+        cell.alignment = self.top
         return cell
 
     def value(self, value: Any, kind: str) -> Any:
@@ -100,7 +102,7 @@ class _Cells:
         return cell
 
     def header(self, headings: Sequence[str]) -> list[Any]:
-        cells = [self.text(h, font=self.bold, wrap=True) for h in headings]
+        cells = [self.text(h, font=self.bold) for h in headings]
         for c in cells:
             c.fill = self.head_fill
         return cells
@@ -122,7 +124,9 @@ def _list_sheet(wb: Any, lst: CouncilList) -> None:
 
     ws = wb.create_sheet(lst.title[:31])
     for i, f in enumerate(lst.fields, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = f.width
+        # Wide enough for the heading on one line (a spreadsheet keeps the row's height) and
+        # the filter's button beside it.
+        ws.column_dimensions[get_column_letter(i)].width = max(f.width, len(f.heading) + 4)
     ws.freeze_panes = "A2"
     last = get_column_letter(len(lst.fields))
     ws.auto_filter.ref = f"A1:{last}{len(lst.rows) + 1}"
@@ -145,7 +149,7 @@ def _about_sheet(
     report_rows: int,
 ) -> None:
     ws = wb.create_sheet(ABOUT)
-    for letter, width in (("A", 28), ("B", 12), ("C", 44), ("D", 90)):
+    for letter, width in (("A", 28), ("B", 18), ("C", ORDER_CHARS + 4), ("D", LISTS_CHARS + 4)):
         ws.column_dimensions[letter].width = width
     _print_setup(ws, None)
     cells = _Cells(ws)
@@ -175,14 +179,19 @@ def _about_sheet(
     ws.append([])
     ws.append(cells.header(["Sheet", "Rows", "In this order", "Each row is"]))
     for lst in lists:
-        ws.append(
-            [
-                cells.text(lst.title[:31]),
-                cells.value(len(lst.rows), "count"),
-                cells.text(lst.order, wrap=True),
-                cells.text(lst.lists, wrap=True),
-            ]
-        )
+        # Long texts as lines of their own: a spreadsheet does not grow a row to fit wrapped
+        # text it did not lay out itself (LibreOffice keeps the stored height).
+        order = textwrap.wrap(lst.order, ORDER_CHARS)
+        what = textwrap.wrap(lst.lists, LISTS_CHARS)
+        for i in range(max(len(order), len(what))):
+            ws.append(
+                [
+                    cells.text(lst.title[:31]) if i == 0 else None,
+                    cells.value(len(lst.rows), "count") if i == 0 else None,
+                    cells.text(order[i]) if i < len(order) else None,
+                    cells.text(what[i]) if i < len(what) else None,
+                ]
+            )
 
 
 def workbook_bytes(
