@@ -62,14 +62,12 @@ class _Cells:
     """Makes the cells of a write-only sheet, with the styles shared."""
 
     def __init__(self, ws: Any) -> None:
-        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.styles import Font, PatternFill
 
         self.ws = ws
         self.bold = Font(name=FONT, bold=True)
         self.title = Font(name=FONT, bold=True, size=14)
-        self.plain = Font(name=FONT)
         self.head_fill = PatternFill("solid", fgColor="FFE8EEF4")
-        self.top = Alignment(vertical="top")
 
     def text(self, value: Any, *, font: Any = None) -> Any:
         """A text cell: stored as text whatever it starts with (never a formula or a number)."""
@@ -80,8 +78,8 @@ class _Cells:
         cell.data_type = "s"  # `=1+1` typed by a partner is text, not a formula
         if text.startswith(FORMULA_PREFIXES):
             cell.quotePrefix = True  # and stays text when someone edits the cell
-        cell.font = font or self.plain
-        cell.alignment = self.top
+        if font is not None:
+            cell.font = font
         return cell
 
     def value(self, value: Any, kind: str) -> Any:
@@ -96,9 +94,8 @@ class _Cells:
             cell = WriteOnlyCell(self.ws, value=value)
         else:
             return self.text(value)
+        # Only the number format: a style per cell costs more than the cell (4,500 rows).
         cell.number_format = FORMATS[kind]
-        cell.font = self.plain
-        cell.alignment = self.top
         return cell
 
     def header(self, headings: Sequence[str]) -> list[Any]:
