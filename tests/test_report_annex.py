@@ -96,12 +96,14 @@ SHEETS = {
 def _render_limited(root: Path, renderer: str) -> None:
     paths = rf.write_workspace(root)
     paths.params.write_text("report:\n  council_list_rows: 1\n", encoding="utf-8")
+    # P001 too: two audiences render in the pool's worker processes, so this test process never
+    # runs Typst itself (a process that has is not forked again: `render_builtin`).
     code = run_report_stage(
         paths,
-        partners="none",
+        partners="P001",
         renderer=renderer,
         formats=["html", "pdf"],
-        jobs=1,
+        jobs=2,
         console=Console(stderr=True, quiet=True),
     )
     assert code == 0
@@ -109,7 +111,8 @@ def _render_limited(root: Path, renderer: str) -> None:
 
 @pytest.fixture(scope="module", params=RENDERERS)
 def limited(request: pytest.FixtureRequest) -> CyclePaths:
-    """The fixture cycle's council report with one row of each long list, by each renderer."""
+    """The fixture cycle's council report (and P001's) with one row of each long list, by each
+    renderer."""
     root = shared.built_once(
         f"reports-list-rows-1-{request.param}", lambda r: _render_limited(r, request.param)
     )
@@ -255,6 +258,11 @@ def test_partner_typed_text_that_looks_like_a_formula_stays_text():
 
 
 # ------------------------------------------------------------------ council only
+
+
+def test_a_partner_report_beside_a_cut_list_has_no_sentence_and_no_link(limited):
+    html = html_of(limited, "P001")
+    assert "council-lists" not in html and "Every one is in the workbook" not in html
 
 
 @needs_poppler
