@@ -7,6 +7,7 @@
     python benchmarks/reports.py --partners 2000 --renderers builtin --hand-limit -1
     python benchmarks/reports.py --partners 200 --profile 10   # cProfile 10 partner reports
     python benchmarks/reports.py --partners 200 --rss-trace 600  # one worker's memory, 600 reports
+    python benchmarks/reports.py --partners 200,2000 --limit 200 --renderers builtin  # memory goal
 
 Builds a sample cycle with N partners under `benchmarks/out/` (git-ignored) with the real
 sample, validate and compute stages, then renders the council report and every partner's report
@@ -35,6 +36,11 @@ default). `--baseline DIR` runs the same measurement with the code of another ch
 example `git worktree add ../base main`, or `git archive main | tar -x -C ../base`): same cycle,
 same machine, same run, so "before" and "after" are comparable. `--limit K` renders the council
 and only the first K partners of a large cycle (the workers still load the whole cycle).
+
+`--partners A,B` (two sizes or more) measures the built-in renderer's report stage on a cycle of
+each size (with `--limit K`, the same number of reports each time) and prints the peak memory of
+the largest size against the smallest, parent and largest worker, against issue 16's goal 2: no
+more than 1.5 times (`MEMORY_GOAL`).
 """
 
 from __future__ import annotations
@@ -290,9 +296,64 @@ def rss_trace(ws: Path, count: int, formats: list[str]) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
+#: Issue 16, goal 2: the report stage at the largest size uses no more than this many times the
+#: resident memory it uses at the smallest (parent and largest worker alike).
+MEMORY_GOAL = 1.5
+
+
+def memory_scaling(
+    sizes: list[int],
+    *,
+    out: Path,
+    seed: int,
+    limit: int,
+    formats: list[str],
+    jobs: int,
+    executors: list[str],
+    baseline: Path | None = None,
+) -> None:
+    """The report stage (built-in renderer) on a cycle of each size, then the peak memory of the
+    largest size over the smallest's, against `MEMORY_GOAL`; with `baseline`, that checkout's
+    code too (process pool), in the same run."""
+    import pandas as pd
+
+    runs = [(f"before ({baseline.name})", baseline.resolve(), "process")] if baseline else []
+    runs += [("this checkout", ROOT, executor) for executor in executors]
+    results: dict[tuple[int, str, str], dict[str, float]] = {}
+    for n in sizes:
+        ws = build_workspace(out, n, seed)
+        ids = sorted(
+            pd.read_parquet(ws / "data" / "clean" / "bench" / "partners.parquet")["partner_id"]
+        )
+        chosen = ",".join(ids[:limit]) if limit else "all"
+        for code, root, executor in runs:
+            figures = measure(
+                ws, root=root, formats=formats, jobs=jobs, partners=chosen, executor=executor
+            )
+            label = f"{code}: {n} partners, {min(limit, n) if limit else n} rendered"
+            print_figures(executor, label, figures)
+            results[(n, code, executor)] = figures
+    small, large = sizes[0], sizes[-1]
+    for code, _, executor in runs:
+        a, b = results[(small, code, executor)], results[(large, code, executor)]
+        parent = b["parent_mb"] / a["parent_mb"]
+        worker = b["worker_mb"] / a["worker_mb"]
+        met = max(parent, worker) <= MEMORY_GOAL
+        print(
+            f"memory at {large} partners / at {small}, {code}, executor {executor}: parent "
+            f"{parent:.2f}x ({a['parent_mb']:.0f} -> {b['parent_mb']:.0f} MB), largest worker "
+            f"{worker:.2f}x ({a['worker_mb']:.0f} -> {b['worker_mb']:.0f} MB); goal, no more "
+            f"than {MEMORY_GOAL}x: {'met' if met else 'NOT met'}"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--partners", type=int, default=50)
+    ap.add_argument(
+        "--partners",
+        default="50",
+        help="partners in the sample cycle; several (200,2000): memory against the cycle's size",
+    )
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument(
         "--hand-limit",
@@ -318,6 +379,24 @@ def main() -> None:
     args = ap.parse_args()
     formats = args.formats.split(",")
 
+    sizes = [int(x) for x in str(args.partners).split(",") if x.strip()]
+    if len(sizes) > 1:
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"sizes {sizes}, formats {','.join(formats)}, jobs {args.jobs}, load average {load}")
+        memory_scaling(
+            sizes,
+            out=args.out,
+            seed=args.seed,
+            limit=args.limit,
+            formats=formats,
+            jobs=args.jobs,
+            executors=args.executors.split(","),
+            baseline=args.baseline,
+        )
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"load average at end: {load}")
+        return
+    args.partners = sizes[0]
     t0 = time.perf_counter()
     ws = build_workspace(args.out, args.partners, args.seed)
     print(f"workspace {ws} ready in {time.perf_counter() - t0:.1f} s")

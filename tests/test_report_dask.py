@@ -26,8 +26,9 @@ EPOCH = "1767225600"  # 1 January 2026, 00:00 UTC
 
 
 def _reports(paths: CyclePaths) -> dict[str, bytes]:
-    """Every report and the index page, by path under reports/<cycle>/."""
-    files = [paths.index_html]
+    """Every report, the council's workbook annex and the index page, by path under
+    reports/<cycle>/."""
+    files = [paths.index_html, paths.council_report_dir / "council-lists.xlsx"]
     for folder in (paths.council_report_dir, paths.reports / "partners"):
         files += [p for p in folder.rglob("health-check.*") if p.is_file()]
     return {str(p.relative_to(paths.reports)): p.read_bytes() for p in files}
@@ -47,8 +48,8 @@ def test_dask_local_cluster_writes_the_same_reports_as_the_process_pool(
     options = {"partners": "all", "renderer": "builtin", "formats": ["html", "pdf"], "jobs": 2}
     assert run_report_stage(paths, **options) == 0
     pool = _reports(paths)
-    # the council and 4 partners, in HTML and PDF, and the index page
-    assert len(pool) == 2 * (1 + 4) + 1
+    # the council and 4 partners, in HTML and PDF, the council's workbook and the index page
+    assert len(pool) == 2 * (1 + 4) + 1 + 1
     _clear(paths)
 
     assert run_report_stage(paths, **options, executor="dask") == 0

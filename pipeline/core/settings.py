@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
         "formats": ["html", "pdf"],
         "partners": "all",
         "min_partners_for_borough": 3,
+        "council_list_rows": 25,
     },
     "sample": {"partners": 12, "years": 3, "seed": 2025, "end_period": "2025/26", "messy": True},
 }
@@ -77,6 +78,12 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
             f"{p}: report.min_partners_for_borough must be a whole number, 1 or more "
             "(1 shows every borough figure to partners)"
         )
+    n = report.get("council_list_rows", 25)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise UserError(
+            f"{p}: report.council_list_rows must be a whole number, 1 or more (the rows of each "
+            "long list the council report shows; every row is in the council-lists.xlsx workbook)"
+        )
     return params
 
 
@@ -103,6 +110,11 @@ class ReportSettings:
     partners: str = "all"
     #: Partner reports hide a borough figure resting on fewer partners.
     min_partners_for_borough: int = 3
+    #: The council report shows at most this many rows of each list that grows with the partners
+    #: and contracts (returns to chase, enforcement, endorsement, partners, contracts without
+    #: outcomes), most urgent first; every row is in the workbook `council-lists.xlsx` beside it.
+    #: 25 is the longest table the PDF keeps on one page (`render_builtin.KEEP_TOGETHER_ROWS`).
+    council_list_rows: int = 25
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,7 @@ class Settings:
                 formats=(formats,) if isinstance(formats, str) else tuple(formats),
                 partners=str(report.get("partners") or "all"),
                 min_partners_for_borough=int(report.get("min_partners_for_borough", 3)),
+                council_list_rows=int(report.get("council_list_rows", 25)),
             ),
             params=params,
         )

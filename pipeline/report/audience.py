@@ -19,7 +19,8 @@ from nbformat import NotebookNode
 from pipeline.core.atomic import atomic_path, write_bytes, write_text
 from pipeline.core.errors import UserError
 from pipeline.core.paths import CyclePaths
-from pipeline.report.outputs import executed_path, output_paths
+from pipeline.report.outputs import executed_path, output_paths, workbook_path
+from pipeline.report.views import COUNCIL
 
 NOTEBOOK = "03_health_check.ipynb"
 
@@ -87,6 +88,16 @@ def execute_notebook(paths: CyclePaths, audience: str) -> NotebookNode:
     return nb
 
 
+def write_council_workbook(paths: CyclePaths, staging: Path | None) -> Path:
+    """The council's workbook annex (every row of the report's long lists), into `staging`
+    when given; from the same view the council's notebook read (cached in this process)."""
+    from pipeline.report.annex import write_workbook
+    from pipeline.report.views import load_view
+
+    target = staged(paths, {"xlsx": workbook_path(paths)}, staging)["xlsx"]
+    return write_workbook(target, load_view(paths.cycle, paths.workspace, COUNCIL))
+
+
 def render_audience(
     paths: CyclePaths,
     audience: str,
@@ -95,12 +106,16 @@ def render_audience(
     staging: Path | None = None,
 ) -> Rendered:
     """Execute the notebook for one audience and render it (into `staging` when given); never
-    raises (errors are returned)."""
+    raises (errors are returned). For the council, the workbook annex is written too (one per
+    run, whatever the formats)."""
     start, cpu = time.perf_counter(), time.process_time()
     nb_out = executed_path(paths, audience)
     try:
         nb = execute_notebook(paths, audience)
         targets = staged(paths, output_paths(paths, audience, formats), staging)
+        written: list[Path] = []
+        if audience == COUNCIL:
+            written.append(write_council_workbook(paths, staging))
         if renderer == "quarto":
             # Rendered afterwards, several documents per Quarto call (`render_all`).
             from pipeline.report import render_builtin, render_quarto
@@ -117,13 +132,16 @@ def render_audience(
             )
             seconds = time.perf_counter() - start
             return Rendered(
-                audience, [], seconds, cpu_seconds=time.process_time() - cpu, quarto_job=job
+                audience,
+                [str(p) for p in written],
+                seconds,
+                cpu_seconds=time.process_time() - cpu,
+                quarto_job=job,
             )
         else:
             from pipeline.report import render_builtin
 
             doc = render_builtin.document_from_notebook(nb)
-            written = []
             if "html" in targets:
                 written.append(write_text(targets["html"], render_builtin.to_html(doc)))
             if "pdf" in targets:

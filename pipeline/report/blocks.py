@@ -38,15 +38,25 @@ def heading(text: str, level: int = 2, anchor: str | None = None) -> Block:
     return {"type": "heading", "level": level, "text": str(text), "id": anchor}
 
 
-def para(*runs: str | tuple[str, str]) -> Block:
-    """A paragraph of runs: plain text, or `(style, text)` with style `b` (bold) or `i`."""
+def para(*runs: str | tuple[str, str] | Block) -> Block:
+    """A paragraph of runs: plain text, `(style, text)` with style `b` (bold) or `i`, or a
+    `link_run`."""
     out = []
     for r in runs:
-        if isinstance(r, tuple):
+        if isinstance(r, dict):
+            out.append(r)
+        elif isinstance(r, tuple):
             out.append({"style": r[0], "text": str(r[1])})
         else:
             out.append({"style": "", "text": str(r)})
     return {"type": "para", "runs": out}
+
+
+def link_run(text: str, href: str) -> Block:
+    """A link inside a paragraph: `href` relative to the report (a file beside it), so it works
+    from the HTML and from the PDF in the same folder; the text names the file, so a PDF read
+    elsewhere still says what to open."""
+    return {"style": "link", "text": str(text), "href": str(href)}
 
 
 def bullets(items: Iterable[str]) -> Block:
@@ -171,6 +181,9 @@ def to_markdown(blocks: Sequence[Block]) -> str:
             text = ""
             for r in b["runs"]:
                 t = md_escape(r["text"])
+                if r["style"] == "link":
+                    text += f"[{t}](<{r['href'].replace('>', '%3E')}>)"
+                    continue
                 text += f"**{t}**" if r["style"] == "b" else f"*{t}*" if r["style"] == "i" else t
             parts.append(text)
         elif kind == "list":

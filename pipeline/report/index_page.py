@@ -14,7 +14,7 @@ from pipeline.core import clock, html
 from pipeline.core.atomic import write_text
 from pipeline.core.paths import CyclePaths
 from pipeline.core.status import NO_DATA, Status, partner_overall, status_label
-from pipeline.report.outputs import executed_path, output_paths
+from pipeline.report.outputs import executed_path, output_paths, workbook_path
 from pipeline.report.views import COUNCIL, CycleData
 
 
@@ -46,6 +46,8 @@ def build_index(
         links = [(fmt.upper(), _rel(paths, p)) for fmt, p in outs.items() if p.exists()]
         nb = executed_path(paths, audience)
         r = by_audience.get(audience)
+        # The council's workbook annex: every row of its report's long lists (council only).
+        annex = workbook_path(paths) if audience == COUNCIL else None
         rows.append(
             {
                 "id": audience,
@@ -57,6 +59,7 @@ def build_index(
                 if audience == COUNCIL
                 else Status.of(status.get(audience)).css_class,
                 "links": links,
+                "annex": _rel(paths, annex) if annex is not None and annex.exists() else None,
                 "notebook": _rel(paths, nb) if nb.exists() else None,
                 "error": r.error if r is not None else None,
             }

@@ -18,6 +18,16 @@ def output_paths(paths: CyclePaths, audience: str, formats: Iterable[str]) -> di
     return {fmt: folder / f"health-check.{fmt}" for fmt in formats}
 
 
+#: The council's workbook annex: every row of the council report's long lists
+#: (`pipeline.report.annex`), beside the council's report, so a relative link reaches it.
+COUNCIL_WORKBOOK = "council-lists.xlsx"
+
+
+def workbook_path(paths: CyclePaths) -> Path:
+    """The council's workbook annex (`COUNCIL_WORKBOOK` in the council's report folder)."""
+    return paths.council_report_dir / COUNCIL_WORKBOOK
+
+
 def executed_path(paths: CyclePaths, audience: str) -> Path:
     """The executed notebook kept for audit under `reports/<cycle>/notebooks/`."""
     return paths.executed / f"03_health_check.{audience}.ipynb"

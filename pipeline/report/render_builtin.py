@@ -226,6 +226,9 @@ def _typst_block(b: Block) -> str:
                 if r["style"] == "b"
                 else f"#emph({s})"
                 if r["style"] == "i"
+                # A file beside the report: a relative link, with the file named in its text.
+                else f"#link({tstr(r['href'])}, {s})"
+                if r["style"] == "link"
                 else f"#{s}"
             )
         if b.get("keep_with_next"):

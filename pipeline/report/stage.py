@@ -214,7 +214,7 @@ def _quarto_render(executed: list[Rendered], jobs: int, on_done: Any) -> list[Re
 
     def done(out: render_quarto.Outcome) -> None:
         r = by_job[id(out.job)]
-        r.files = [str(p) for p in out.files]
+        r.files = [*r.files, *(str(p) for p in out.files)]  # after the council's workbook
         r.error = out.error
         r.seconds += out.seconds
         r.quarto_job = None

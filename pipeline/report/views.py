@@ -150,6 +150,8 @@ class AudienceView:
     partner_name: str | None = None
     #: Partner views: borough figures resting on fewer partners are removed (0: council view).
     min_partners_for_borough: int = 0
+    #: Council view: the rows of each long list the report shows (`report.council_list_rows`).
+    council_list_rows: int = ReportSettings.council_list_rows
 
     @property
     def is_council(self) -> bool:
@@ -371,12 +373,17 @@ def _suppressed_social_value(
 
 
 def view_for(
-    data: CycleData, audience: str, *, min_partners: int = DEFAULT_MIN_PARTNERS
+    data: CycleData,
+    audience: str,
+    *,
+    min_partners: int = DEFAULT_MIN_PARTNERS,
+    list_rows: int = ReportSettings.council_list_rows,
 ) -> AudienceView:
     """The view for `council` or one partner id (a `UserError` for an unknown partner).
 
     In a partner's view, borough figures resting on fewer than `min_partners` partners are
-    removed (see `suppress_small_cells`); the council's view has every figure.
+    removed (see `suppress_small_cells`); the council's view has every figure, and its report
+    shows at most `list_rows` rows of each long list (`pipeline.report.council_lists`).
     """
     latest, periods = _periods(data)
     if audience == COUNCIL:
@@ -395,6 +402,7 @@ def view_for(
             validation=copy.deepcopy(data.validation),
             data_docs=data.data_docs,
             returns=data.returns.copy(),
+            council_list_rows=list_rows,
         )
     own = data.slices
     if audience not in own.ids:
@@ -490,5 +498,10 @@ def check_isolated(view: AudienceView, data: CycleData) -> None:
 def load_view(cycle: str, workspace: str | Path, audience: str) -> AudienceView:
     """What the notebook calls: the view for `audience` in `cycle` under `workspace`."""
     data = load_cycle(CyclePaths.of(cycle, workspace))
-    k = data.settings.report.min_partners_for_borough
-    return view_for(data, audience, min_partners=k)
+    report = data.settings.report
+    return view_for(
+        data,
+        audience,
+        min_partners=report.min_partners_for_borough,
+        list_rows=report.council_list_rows,
+    )

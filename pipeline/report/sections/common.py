@@ -44,8 +44,8 @@ def text_of(v: Any) -> str:
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:
-    """`1 contract`, `2 contracts`: a count with its noun, never `contract(s)`."""
-    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+    """`1 contract`, `2 contracts`, `1,599 returns`: a count with its noun, never `contract(s)`."""
+    return f"{count:,} {singular if count == 1 else plural or singular + 's'}"
 
 
 def fmt_pct(v: Any, signed: bool = True) -> str:

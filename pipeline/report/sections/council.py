@@ -3,6 +3,7 @@ gaps, the lists to act on and every partner's status (in the order the notebook 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -16,7 +17,9 @@ from pipeline.core.status import (
 )
 from pipeline.report import blocks as rb
 from pipeline.report import charts
+from pipeline.report import council_lists as cl
 from pipeline.report.blocks import Blocks
+from pipeline.report.outputs import COUNCIL_WORKBOOK
 from pipeline.report.sections.common import (
     as_number,
     counted,
@@ -32,7 +35,6 @@ from pipeline.report.sections.common import (
     rows_at,
     short_name,
     sorted_ids,
-    text_of,
     trend_series,
     tuples,
 )
@@ -136,6 +138,11 @@ def council_summary(view: AudienceView) -> Blocks:
     return Blocks(blocks)
 
 
+#: The summary names at most this many partners to endorse (largest contracts first); the list
+#: further down and the workbook have the rest.
+SENTENCE_NAMES = 5
+
+
 def council_sentences(view: AudienceView) -> list[str]:
     """Five to eight plain sentences a councillor reads first; each states a number shown
     further down the report (theme table, headline changes, attention lists, spend)."""
@@ -186,11 +193,13 @@ def council_sentences(view: AudienceView) -> list[str]:
         if current
         else "No contract measure has been off track two years running."
     )
-    endorsed = view.findings.endorsement
-    names = _names(view)
+    endorsed = cl.partners_to_endorse(view).rows
+    named = [r["partner_name"] or r["partner_id"] for r in endorsed[:SENTENCE_NAMES]]
+    more = len(endorsed) - len(named)
     out.append(
         f"{counted(len(endorsed), 'partner')} met every commitment with a target and can be endorsed: "
-        f"{', '.join(names.get(str(p), str(p)) for p in endorsed)}."
+        + ", ".join(named)
+        + (f" and {more:,} more (see Partners to endorse)." if more else ".")
         if endorsed
         else "No partner met every commitment this year, so none is endorsed."
     )
@@ -590,18 +599,25 @@ def council_gaps(view: AudienceView) -> Blocks:
     if outcomes:
         blocks.append(rb.para(("b", "Outcomes with no committed measure: "), ""))
         blocks.append(rb.bullets(f"{o.theme}: {o.outcome}" for o in outcomes))
-    no_outcomes = gaps.contracts_without_outcomes
-    if no_outcomes:
-        names = _names(view)
-        blocks.append(
-            rb.table(
-                ["Contract", "Partner", "Title"],
-                [
-                    [c.contract_id, names.get(c.partner_id, c.partner_id), text_of(c.title)]
-                    for c in no_outcomes
-                ],
-                caption="Current contracts that commit to no outcome measure",
-                widths=(1, 2, 3),
+    no_outcomes = cl.contracts_without_outcomes(view)
+    if no_outcomes.rows:
+        blocks.extend(
+            bounded(
+                view,
+                no_outcomes,
+                lambda rows: rb.table(
+                    ["Contract", "Partner", "Title"],
+                    [
+                        [
+                            r["contract_id"],
+                            r["partner_name"] or r["partner_id"],
+                            r["title"] or "—",
+                        ]
+                        for r in rows
+                    ],
+                    caption="Current contracts that commit to no outcome measure",
+                    widths=(1, 2, 3),
+                ),
             )
         )
     share = gaps.theme_contract_value_share
@@ -619,18 +635,42 @@ def council_gaps(view: AudienceView) -> Blocks:
     return Blocks(blocks)
 
 
-def _names(view: AudienceView) -> dict[str, str]:
-    return {str(r.partner_id): str(r.name) for r in tuples(view.partners)}
+def annex_sentence(view: AudienceView, lst: cl.CouncilList) -> rb.Block:
+    """What follows a list cut to `view.council_list_rows` rows: how many are shown of how many,
+    in what order, and where every one is (the workbook beside the report, linked)."""
+    shown = min(view.council_list_rows, len(lst.rows))
+    return rb.para(
+        f"Showing {shown:,} of {len(lst.rows):,}, {lst.order}. Every one is in the workbook ",
+        rb.link_run(COUNCIL_WORKBOOK, COUNCIL_WORKBOOK),
+        f' (sheet "{lst.title}"), beside this report.',
+    )
+
+
+def bounded(
+    view: AudienceView,
+    lst: cl.CouncilList,
+    table: Callable[[list[dict[str, Any]]], rb.Block],
+) -> list[rb.Block]:
+    """A long list in the report: its first `view.council_list_rows` rows as a table (`table`
+    makes it from the rows), then, when rows were left out, the sentence naming the workbook
+    that holds them all. A list at or below the limit is shown whole, with no sentence."""
+    limit = view.council_list_rows
+    out = [table(lst.rows[:limit])]
+    if len(lst.rows) > limit:
+        out.append(annex_sentence(view, lst))
+    return out
 
 
 def council_attention(view: AudienceView) -> Blocks:
-    """Two lists with two different actions: returns to chase, and contracts for enforcement."""
-    names = _names(view)
+    """Two lists with two different actions, returns to chase and contracts for enforcement,
+    then the partners to endorse; each cut to `view.council_list_rows` rows, most urgent first
+    (`pipeline.report.council_lists` says the order), with every row in the workbook."""
     latest = view.latest_period
-    missing = view.findings.missing_returns
-    enforcement = [e for e in view.findings.enforcement if e.current]
+    chase = cl.returns_to_chase(view)
+    enforcement = cl.contracts_for_enforcement(view)
+    endorse = cl.partners_to_endorse(view)
     blocks: list[rb.Block] = [rb.heading("Returns to chase", 3, anchor="chase")]
-    if missing:
+    if chase.rows:
         blocks.append(
             rb.para(
                 f"Committed measures with no return for {latest}: the contract committed to the "
@@ -638,26 +678,28 @@ def council_attention(view: AudienceView) -> Blocks:
                 "action is to chase the return; a missing return is not counted as zero."
             )
         )
-        blocks.append(
-            rb.table(
+        blocks += bounded(
+            view,
+            chase,
+            lambda rows: rb.table(
                 ["Contract", "Partner", "Measure", "Returned in an earlier year"],
                 [
                     [
-                        e.contract_id,
-                        names.get(e.partner_id, e.partner_id),
-                        f"{e.measure_id} {short_name(view, e.measure_id, unknown='')}",
-                        "yes" if e.reported_before else "no, never returned",
+                        r["contract_id"],
+                        r["partner_name"] or r["partner_id"],
+                        f"{r['measure_id']} {short_name(view, r['measure_id'], unknown='')}",
+                        "yes" if r["reported_before"] == "yes" else "no, never returned",
                     ]
-                    for e in missing
+                    for r in rows
                 ],
                 caption=f"Returns to chase: committed measures with no return for {latest}",
                 widths=(1, 2, 2.6, 1.2),
-            )
+            ),
         )
     else:
         blocks.append(rb.note(f"Every committed return for {latest} came in."))
     blocks.append(rb.heading("Contracts for enforcement", 3, anchor="enforcement"))
-    if enforcement:
+    if enforcement.rows:
         blocks.append(
             rb.para(
                 "Contract measures off track in two or more consecutive years up to "
@@ -667,38 +709,41 @@ def council_attention(view: AudienceView) -> Blocks:
                 "before."
             )
         )
-        blocks.append(
-            rb.table(
+        blocks += bounded(
+            view,
+            enforcement,
+            lambda rows: rb.table(
                 ["Contract", "Partner", "Measure", "Years off track", "Against target"],
                 [
                     [
-                        e.contract_id,
-                        names.get(e.partner_id, e.partner_id),
-                        f"{e.measure_id} {short_name(view, e.measure_id, unknown='')}",
-                        ", ".join(e.periods),
-                        "yes" if e.against_target else "no",
+                        r["contract_id"],
+                        r["partner_name"] or r["partner_id"],
+                        f"{r['measure_id']} {short_name(view, r['measure_id'], unknown='')}",
+                        r["periods"],
+                        r["against_target"],
                     ]
-                    for e in enforcement
+                    for r in rows
                 ],
                 caption="Contracts for enforcement: off track two years running",
                 widths=(1, 2, 2.4, 1.4, 0.8),
-            )
+            ),
         )
     else:
         blocks.append(rb.note("No contract measure has been off track two years running."))
     blocks.append(rb.heading("Partners to endorse", 3, anchor="endorse"))
-    endorsed = view.findings.endorsement
-    if endorsed:
-        blocks.append(
-            rb.table(
+    if endorse.rows:
+        blocks += bounded(
+            view,
+            endorse,
+            lambda rows: rb.table(
                 ["Partner", "Name"],
-                [[p, names.get(str(p), "")] for p in endorsed],
+                [[r["partner_id"], r["partner_name"]] for r in rows],
                 caption=(
                     f"Partners to endorse: every measure with a target on track in {latest}, "
                     "and no committed return missing"
                 ),
                 widths=(1, 3),
-            )
+            ),
         )
     else:
         blocks.append(rb.note("No partner met every commitment this year."))
@@ -707,24 +752,14 @@ def council_attention(view: AudienceView) -> Blocks:
 
 def partner_status_table(view: AudienceView) -> Blocks:
     """Council only: every partner's overall status (the same rule as the index and the
-    partner's own report) and the rows it sent."""
-    overall = overall_of(view)
-    rows = []
-    q = view.validation.get("partners") or {}
-    for r in tuples(view.partners.sort_values("partner_id")):
-        qp = q.get(str(r.partner_id), {})
-        rows.append(
-            [
-                r.partner_id,
-                r.name,
-                Status.of(overall.get(str(r.partner_id), NO_DATA)),
-                fmt(as_number(qp.get("rows")) or 0, "count"),
-                fmt(as_number(qp.get("quarantined")) or 0, "count"),
-            ]
-        )
+    partner's own report) and the rows it sent; cut to `view.council_list_rows` rows, the worst
+    status first, with every partner in the workbook."""
+    partners = cl.partner_statuses(view, overall_of(view))
     return Blocks(
-        [
-            rb.table(
+        bounded(
+            view,
+            partners,
+            lambda rows: rb.table(
                 [
                     "Partner",
                     "Name",
@@ -732,12 +767,21 @@ def partner_status_table(view: AudienceView) -> Blocks:
                     rb.num("Rows sent"),
                     rb.num("Rows rejected"),
                 ],
-                rows,
+                [
+                    [
+                        r["partner_id"],
+                        r["partner_name"],
+                        Status.of(r["status"]),
+                        fmt(r["rows"], "count"),
+                        fmt(r["quarantined"], "count"),
+                    ]
+                    for r in rows
+                ],
                 caption=(
                     f"Partners in {view.latest_period} (overall: the worst status among the "
                     "partner's measures)"
                 ),
                 widths=(0.8, 2.6, 1.2, 0.8, 0.9),
-            )
-        ]
+            ),
+        )
     )
