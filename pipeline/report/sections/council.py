@@ -636,7 +636,7 @@ def council_gaps(view: AudienceView) -> Blocks:
 
 
 def annex_sentence(view: AudienceView, lst: cl.CouncilList) -> rb.Block:
-    """What follows a list cut to `view.council_list_rows` rows: how many are shown of how many,
+    """What introduces a list cut to `view.council_list_rows` rows: how many are shown of how many,
     in what order, and where every one is (the workbook beside the report, linked)."""
     shown = min(view.council_list_rows, len(lst.rows))
     return rb.para(
@@ -651,13 +651,14 @@ def bounded(
     lst: cl.CouncilList,
     table: Callable[[list[dict[str, Any]]], rb.Block],
 ) -> list[rb.Block]:
-    """A long list in the report: its first `view.council_list_rows` rows as a table (`table`
-    makes it from the rows), then, when rows were left out, the sentence naming the workbook
-    that holds them all. A list at or below the limit is shown whole, with no sentence."""
+    """A long list in the report: when rows are left out, the sentence naming the workbook that
+    holds them all comes first (a reader knows the table is a part before reading it), then the
+    first `view.council_list_rows` rows as a table (`table` makes it from the rows). A list at or
+    below the limit is shown whole, with no sentence."""
     limit = view.council_list_rows
     out = [table(lst.rows[:limit])]
     if len(lst.rows) > limit:
-        out.append(annex_sentence(view, lst))
+        out.insert(0, annex_sentence(view, lst))
     return out
 
 
