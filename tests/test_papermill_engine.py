@@ -14,8 +14,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
+from pipeline.core.papermill_engine import NAME
 from pipeline.report import render_builtin
-from pipeline.report.papermill_engine import NAME
 from tests.helpers import report_fixtures as rf
 
 CELLS = [

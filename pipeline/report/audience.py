@@ -1,5 +1,5 @@
 """One audience's report: execute the health-check notebook with papermill (the in-process
-engine, `pipeline.report.papermill_engine`) and render it to HTML and PDF, or hand it to Quarto.
+engine, `pipeline.core.papermill_engine`) and render it to HTML and PDF, or hand it to Quarto.
 
 Shared by the stage's process pool (`pipeline.report.stage`) and its Dask tasks
 (`pipeline.report.dask_executor`), so neither imports the other.
@@ -59,7 +59,7 @@ def execute_notebook(paths: CyclePaths, audience: str) -> NotebookNode:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    from pipeline.report.papermill_engine import NAME
+    from pipeline.core.papermill_engine import NAME
 
     nb_out = executed_path(paths, audience)
     failed = nb_out.with_name(nb_out.stem + ".failed.ipynb")

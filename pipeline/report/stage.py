@@ -6,7 +6,7 @@ re-import the pipeline and spawn a render process per partner: a pool of `jobs` 
 each imports the pipeline once, then for every audience it is handed
 
 1. executes the notebook with papermill and the project's in-process engine
-   (`pipeline.report.papermill_engine`, no kernel; a fresh namespace per run, so no state passes
+   (`pipeline.core.papermill_engine`, no kernel; a fresh namespace per run, so no state passes
    between audiences), and keeps the executed notebook under `reports/<cycle>/notebooks/` for
    audit;
 2. renders HTML (Jinja2) and PDF (Typst) in-process (`pipeline.report.render_builtin`), or calls the

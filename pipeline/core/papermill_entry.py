@@ -1,5 +1,5 @@
 """The `papermill.engine` entry point `svf-inprocess`: a light stand-in for
-`pipeline.report.papermill_engine.InProcessEngine`.
+`pipeline.core.papermill_engine.InProcessEngine`.
 
 Papermill loads every registered engine while `import papermill` itself runs. The engine
 subclasses papermill's `Engine`, so importing the engine module before papermill would start
@@ -14,7 +14,7 @@ from typing import Any
 
 
 def _engine() -> Any:
-    from pipeline.report.papermill_engine import InProcessEngine
+    from pipeline.core.papermill_engine import InProcessEngine
 
     return InProcessEngine
 

@@ -1,7 +1,9 @@
 """A papermill engine that runs a notebook's code cells in this process, without a kernel.
 
 Rendering a report per partner must not cost a kernel start and a fresh import of pandas and
-matplotlib for each of hundreds of partners. Papermill does everything around the execution
+matplotlib for each of hundreds of partners, nor a validate or compute stage a kernel and a
+second import of Great Expectations and pandas; every stage notebook runs with this engine
+(`pipeline.core.notebooks.execute`, and the report stage's `pipeline.report.audience`). Papermill does everything around the execution
 (reads the notebook, injects the parameters after the `parameters`-tagged cell, records start,
 end and status of each cell in the notebook's metadata, marks a failure at the top of the
 notebook, writes the executed copy); this engine only executes the code cells, here:
@@ -12,7 +14,10 @@ notebook, writes the executed copy); this engine only executes the code cells, h
   bundle IPython's formatter would give (`_repr_mimebundle_`, `_repr_html_`, `_repr_png_`, ...),
   in the order they happened;
 - an exception becomes the cell's `error` output and stops the run, so papermill raises
-  `PapermillExecutionError` and keeps the failed notebook, as with a kernel.
+  `PapermillExecutionError` and keeps the failed notebook, as with a kernel;
+- matplotlib figures open at the end of a cell become PNG `display_data` outputs (a kernel's
+  `inline` backend), `plt.show()` opens no window;
+- with `log_output`, what a cell prints reaches papermill's logger line by line as it is printed.
 
 It is registered under the `papermill.engine` entry point as `svf-inprocess`, so the command line
 does the same as the report stage:
@@ -26,7 +31,7 @@ run stays imported; its module-level state is the notebook's business). `sys.std
 and matplotlib's pyplot are process-wide, so runs in one process take turns (a lock); run one
 worker process per core for parallelism, as the report stage does.
 
-Papermill registers it through `pipeline.report.papermill_entry` (a stand-in that imports this
+Papermill registers it through `pipeline.core.papermill_entry` (a stand-in that imports this
 module only when papermill calls it), so this module may be imported before or after papermill.
 """
 
@@ -34,12 +39,13 @@ from __future__ import annotations
 
 import ast
 import base64
+import contextlib
 import io
 import linecache
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import nbformat
@@ -121,8 +127,15 @@ class _Stream(io.TextIOBase):
     """`sys.stdout` or `sys.stderr` during a cell: what the cell's thread writes becomes the
     cell's output; other threads (a progress bar, a Dask worker's own) write where they did."""
 
-    def __init__(self, outputs: _Outputs, name: str, original: Any) -> None:
+    def __init__(
+        self,
+        outputs: _Outputs,
+        name: str,
+        original: Any,
+        on_text: Callable[[str, str], None] | None = None,
+    ) -> None:
         self._outputs, self._name, self._original = outputs, name, original
+        self._on_text = on_text
         self._thread = threading.get_ident()
 
     def writable(self) -> bool:
@@ -133,6 +146,8 @@ class _Stream(io.TextIOBase):
             return self._original.write(text)
         if text:
             self._outputs.write_stream(self._name, text)
+            if self._on_text is not None:
+                self._on_text(self._name, text)
         return len(text)
 
     def flush(self) -> None:
@@ -153,21 +168,52 @@ def _split_last_expression(source: str, filename: str) -> tuple[Any, Any]:
     return body, (compile(last, filename, "eval") if last is not None else None)
 
 
-def run_cell(source: str, namespace: dict[str, Any], count: int) -> list[NotebookNode]:
+def _flush_figures(outputs: _Outputs) -> None:
+    """Every open matplotlib figure as a PNG `display_data` output, then closed: what the
+    `inline` backend of a kernel does at the end of a cell (`plt.show()` draws nothing here)."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None:
+        return
+    for num in pyplot.get_fignums():
+        fig = pyplot.figure(num)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", bbox_inches="tight")
+        width, height = fig.get_size_inches() * fig.dpi
+        outputs.items.append(
+            _output(
+                "display_data",
+                data={
+                    "image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+                    "text/plain": f"<Figure size {width:g}x{height:g} with {len(fig.axes)} Axes>",
+                },
+                metadata={},
+            )
+        )
+        pyplot.close(fig)
+
+
+def run_cell(
+    source: str,
+    namespace: dict[str, Any],
+    count: int,
+    on_text: Callable[[str, str], None] | None = None,
+) -> list[NotebookNode]:
     """Execute one cell's `source` in `namespace`; return its outputs (an `error` output last
-    when it raised)."""
+    when it raised). `on_text(stream, text)` sees what the cell prints as it prints it (a stage's
+    progress lines)."""
     filename = f"<cell In[{count}]>"
     # Tracebacks show the cell's lines, as in a kernel.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     outputs = _Outputs()
     namespace["display"] = outputs.display
     saved = sys.stdout, sys.stderr
-    sys.stdout = _Stream(outputs, "stdout", saved[0])
-    sys.stderr = _Stream(outputs, "stderr", saved[1])
+    sys.stdout = _Stream(outputs, "stdout", saved[0], on_text)
+    sys.stderr = _Stream(outputs, "stderr", saved[1], on_text)
     try:
         body, last = _split_last_expression(source, filename)
         exec(body, namespace)  # noqa: S102 - executing the notebook is the point
         value = eval(last, namespace) if last is not None else None  # noqa: S307
+        _flush_figures(outputs)
         if value is not None:
             data, meta = mime_bundle(value)
             outputs.items.append(
@@ -187,6 +233,55 @@ def run_cell(source: str, namespace: dict[str, Any], count: int) -> list[Noteboo
     return outputs.items
 
 
+class _LineLog:
+    """With papermill's `log_output`: each whole line a cell prints goes to papermill's logger
+    as it is printed (stdout as info, stderr as a warning), as a kernel's output does, so a
+    stage's progress lines reach its progress bar while the cell runs."""
+
+    def __init__(self) -> None:
+        from papermill.log import logger
+
+        self._logger = logger
+        self._pending: dict[str, str] = {}
+
+    def write(self, name: str, text: str) -> None:
+        *whole, rest = (self._pending.get(name, "") + text).split("\n")
+        self._pending[name] = rest
+        for line in whole:
+            self._emit(name, line)
+
+    def flush(self) -> None:
+        for name, rest in self._pending.items():
+            if rest:
+                self._emit(name, rest)
+        self._pending.clear()
+
+    def _emit(self, name: str, line: str) -> None:
+        (self._logger.info if name == "stdout" else self._logger.warning)(line)
+
+
+@contextlib.contextmanager
+def _figures_inline(nb: NotebookNode) -> Iterator[None]:
+    """For a notebook that draws with matplotlib: the non-interactive Agg backend and a
+    `plt.show()` that draws nothing, so no window opens on an analyst's desktop; each cell's
+    figures become its outputs (`_flush_figures`), as with a kernel's `inline` backend."""
+    if not any("matplotlib" in c.source for c in nb.cells if c.cell_type == "code"):
+        yield
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    show = pyplot.show
+    pyplot.show = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        pyplot.show = show
+        pyplot.close("all")
+
+
 class InProcessEngine(Engine):
     """Papermill engine: the notebook's code cells run in this process, each run in a fresh
     namespace (see the module's docstring)."""
@@ -199,18 +294,10 @@ class InProcessEngine(Engine):
         log_output: bool = False,
         **kwargs: Any,
     ) -> NotebookNode:
-        on_output: Callable[[NotebookNode], None] | None = None
-        if log_output:
-            from papermill.log import logger
-
-            def on_output(out: NotebookNode) -> None:
-                if out.output_type == "stream":
-                    target = logger.info if out.name == "stdout" else logger.warning
-                    target(out.text.rstrip("\n"))
-
+        lines = _LineLog() if log_output else None
         namespace: dict[str, Any] = {"__name__": "__main__"}
         count = 0
-        with _RUNNING:
+        with _RUNNING, _figures_inline(nb_man.nb):
             for index, cell in enumerate(nb_man.nb.cells):
                 try:
                     nb_man.cell_start(cell, index)
@@ -218,10 +305,11 @@ class InProcessEngine(Engine):
                         continue
                     count += 1
                     cell.execution_count = count
-                    cell.outputs = run_cell(cell.source, namespace, count)
-                    if on_output is not None:
-                        for out in cell.outputs:
-                            on_output(out)
+                    cell.outputs = run_cell(
+                        cell.source, namespace, count, lines.write if lines else None
+                    )
+                    if lines is not None:
+                        lines.flush()
                     if cell.outputs and cell.outputs[-1].output_type == "error":
                         nb_man.cell_exception(cell, cell_index=index)
                         break
