@@ -636,7 +636,7 @@ def council_gaps(view: AudienceView) -> Blocks:
 
 
 def annex_sentence(view: AudienceView, lst: cl.CouncilList) -> rb.Block:
-    """What introduces a list cut to `view.council_list_rows` rows: how many are shown of how many,
+    """What follows a list cut to `view.council_list_rows` rows: how many are shown of how many,
     in what order, and where every one is (the workbook beside the report, linked)."""
     shown = min(view.council_list_rows, len(lst.rows))
     return rb.para(
@@ -651,14 +651,19 @@ def bounded(
     lst: cl.CouncilList,
     table: Callable[[list[dict[str, Any]]], rb.Block],
 ) -> list[rb.Block]:
-    """A long list in the report: when rows are left out, the sentence naming the workbook that
-    holds them all comes first (a reader knows the table is a part before reading it), then the
-    first `view.council_list_rows` rows as a table (`table` makes it from the rows). A list at or
-    below the limit is shown whole, with no sentence."""
+    """A long list in the report: its first `view.council_list_rows` rows as a table (`table`
+    makes it from the rows); when rows were left out, the caption says so ("the first 25 of
+    1,599": a reader knows the table is a part before reading it) and the sentence after the table
+    names the workbook that holds them all. (The sentence goes after the table: before it, it
+    would part the section's introduction from the table it introduces when the table moves to
+    the next PDF page.) A list at or below the limit is shown whole, with no sentence."""
     limit = view.council_list_rows
-    out = [table(lst.rows[:limit])]
+    block = table(lst.rows[:limit])
+    out = [block]
     if len(lst.rows) > limit:
-        out.insert(0, annex_sentence(view, lst))
+        if block.get("caption"):
+            block["caption"] += f" (the first {limit:,} of {len(lst.rows):,})"
+        out.append(annex_sentence(view, lst))
     return out
 
 
