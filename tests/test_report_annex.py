@@ -150,6 +150,18 @@ def test_report_shows_the_most_urgent_rows_and_says_how_many_there_are(limited):
     assert table(html, "Partners to endorse")[1:] == [["P001", "Canary Alpha Ltd"]]
     assert text.count("Every one is in the workbook") == 2
     assert "C-D1" not in text  # the second return to chase is in the workbook only
+    # The captions say a cut table is a part, before a reader reads it (inside a caption's own
+    # parentheses when it has them); a list shown whole says nothing.
+    captions = re.findall(r"<caption>(.*?)</caption>", html, flags=re.S)
+    assert any(
+        c.endswith("committed measures with no return for 2025/26 (the first 1 of 2)")
+        for c in captions
+    ), captions
+    assert any(
+        c.endswith("(overall: the worst status among the partner&#39;s measures; the first 1 of 4)")
+        for c in captions
+    ), captions
+    assert not any("the first 1 of 1)" in c for c in captions)
 
 
 def test_the_sentence_links_to_the_workbook_beside_the_report(limited):

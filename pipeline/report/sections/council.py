@@ -661,8 +661,11 @@ def bounded(
     block = table(lst.rows[:limit])
     out = [block]
     if len(lst.rows) > limit:
-        if block.get("caption"):
-            block["caption"] += f" (the first {limit:,} of {len(lst.rows):,})"
+        caption, part = block.get("caption", ""), f"the first {limit:,} of {len(lst.rows):,}"
+        if caption:
+            # Inside a caption's own closing parenthesis rather than a second one after it.
+            closing = caption.endswith(")")
+            block["caption"] = f"{caption[:-1]}; {part})" if closing else f"{caption} ({part})"
         out.append(annex_sentence(view, lst))
     return out
 
