@@ -72,18 +72,17 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
     if not 0 <= float(status["at_risk"]) <= float(status["on_track"]):
         raise UserError(f"{p}: status thresholds must satisfy 0 <= at_risk <= on_track")
     report = params["report"] if isinstance(params.get("report"), dict) else {}
-    k = report.get("min_partners_for_borough", 3)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise UserError(
-            f"{p}: report.min_partners_for_borough must be a whole number, 1 or more "
-            "(1 shows every borough figure to partners)"
-        )
-    n = report.get("council_list_rows", 25)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise UserError(
-            f"{p}: report.council_list_rows must be a whole number, 1 or more (the rows of each "
-            "long list the council report shows; every row is in the council-lists.xlsx workbook)"
-        )
+    for key, why in (
+        ("min_partners_for_borough", "1 shows every borough figure to partners"),
+        (
+            "council_list_rows",
+            "the rows of each long list the council report shows; every row is in the "
+            "council-lists.xlsx workbook",
+        ),
+    ):
+        n = report.get(key, DEFAULTS["report"][key])
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise UserError(f"{p}: report.{key} must be a whole number, 1 or more ({why})")
     return params
 
 

@@ -27,7 +27,6 @@ Council only: a partner's report never calls these (its view holds only its own 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -353,11 +352,10 @@ def contracts_without_outcomes(view: AudienceView) -> CouncilList:
 
 def council_lists(view: AudienceView) -> list[CouncilList]:
     """Every long list of the council's report, in the report's order, every row."""
-    makers: list[Callable[[], CouncilList]] = [
-        lambda: contracts_without_outcomes(view),
-        lambda: returns_to_chase(view),
-        lambda: contracts_for_enforcement(view),
-        lambda: partners_to_endorse(view),
-        lambda: partner_statuses(view, partner_overall(view.measures, view.latest_period)),
+    return [
+        contracts_without_outcomes(view),
+        returns_to_chase(view),
+        contracts_for_enforcement(view),
+        partners_to_endorse(view),
+        partner_statuses(view, partner_overall(view.measures, view.latest_period)),
     ]
-    return [make() for make in makers]
